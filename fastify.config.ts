@@ -1,0 +1,146 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { envSchema } from 'env-schema'
+import { Type, type Static } from '@sinclair/typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import helmet from '@fastify/helmet'
+import cors from '@fastify/cors'
+import { uuidv7 } from 'uuidv7'
+import configPlugin from './plugins/config.js'
+import problemPlugin from './plugins/problem.js'
+import dbPlugin from './plugins/db.js'
+import docsPlugin from './plugins/docs.js'
+import jobsPlugin from './plugins/jobs.js'
+import healthModule from './modules/health/health.module.js'
+import { NoQuerySchema } from './modules/common/common.schemas.js'
+
+const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
+
+const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], { default: 'development' }),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  CORS_ORIGINS: Type.String({ default: '*' }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  BODY_LIMIT: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+  JWT_SECRET: Type.String({ default: DEV_JWT_SECRET, minLength: 1 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 })
+})
+
+export type AppConfig = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads and validates configuration from `env` (and `.env` when present).
+ * Throws a ConfigError whose message is one line naming the variable at fault.
+ */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dotenv?: boolean } = {}): AppConfig {
+  let config: AppConfig
+  try {
+    config = envSchema<AppConfig>({
+      schema: ConfigSchema,
+      data: env,
+      dotenv: (options.dotenv ?? true) ? { quiet: true } : false
+    })
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${describeEnvError(error as Error)}`)
+  }
+  if (config.NODE_ENV === 'production') {
+    if (config.DATABASE_URL === undefined) {
+      throw new ConfigError('Invalid configuration: DATABASE_URL must be set in production (the embedded database is for development only)')
+    }
+    if (config.JWT_SECRET === DEV_JWT_SECRET || config.JWT_SECRET.length < 32) {
+      throw new ConfigError('Invalid configuration: JWT_SECRET must be set to a random string of at least 32 characters in production')
+    }
+  }
+  return config
+}
+
+function describeEnvError (error: Error): string {
+  // env-schema reports Ajv errors as "env/PORT must be integer, env must have required property 'X'"
+  return error.message
+    .replace(/env\/(\w+)/g, '$1')
+    .replace(/env must have required property '(\w+)'/g, '$1 is required')
+}
+
+export interface BuildOptions {
+  /** Apply pending migrations during start-up (under an advisory lock). */
+  migrate?: boolean
+}
+
+export async function buildApp (config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.LOG_LEVEL,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-admin-bootstrap-token"]',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.currentPassword',
+          '*.newPassword',
+          '*.token',
+          '*.accessToken',
+          '*.refreshToken',
+          '*.code'
+        ],
+        censor: '[redacted]'
+      }
+    },
+    genReqId: () => uuidv7(),
+    requestIdHeader: 'x-request-id',
+    bodyLimit: config.BODY_LIMIT,
+    trustProxy: config.TRUST_PROXY,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onRoute', (route) => {
+    // Contract routes reject unknown query parameters just as they reject unknown body properties.
+    if (route.schema?.operationId !== undefined) route.schema.querystring ??= NoQuerySchema
+  })
+
+  // Ecosystem plugins
+  app.register(helmet, {
+    // Swagger UI needs inline styles and scripts; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io']
+      }
+    }
+  })
+  app.register(cors, {
+    origin: parseOrigins(config.CORS_ORIGINS),
+    exposedHeaders: ['x-request-id', 'retry-after', 'etag', 'location']
+  })
+
+  // Our infrastructure
+  app.register(configPlugin, { config })
+  app.register(problemPlugin)
+  app.register(dbPlugin, { migrate: options.migrate ?? true })
+  app.register(jobsPlugin)
+  app.register(docsPlugin)
+
+  // Modules
+  app.register(healthModule, { prefix: '/health' })
+
+  return app
+}
+
+function parseOrigins (value: string): boolean | string[] {
+  const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean)
+  if (origins.includes('*')) return true
+  return origins
+}

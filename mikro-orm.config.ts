@@ -1,0 +1,35 @@
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from '@mikro-orm/postgresql'
+import { Migrator } from '@mikro-orm/migrations'
+
+const root = dirname(fileURLToPath(import.meta.url))
+
+/** Every entity of every module, listed explicitly so discovery never depends on the file layout. */
+export const entities = []
+
+export interface OrmOptions {
+  clientUrl: string
+  poolMax?: number
+  debug?: boolean
+}
+
+/** ORM configuration shared by the app, the migration commands and the tests. */
+export function createOrmConfig ({ clientUrl, poolMax = 10, debug = false }: OrmOptions) {
+  return defineConfig({
+    clientUrl,
+    entities,
+    pool: { min: 0, max: poolMax },
+    debug,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    migrations: {
+      path: join(root, 'migrations'),
+      glob: 'Migration*.{js,ts}',
+      snapshotName: '.snapshot',
+      emit: 'ts',
+      transactional: true,
+      allOrNothing: true
+    }
+  })
+}

@@ -1,0 +1,39 @@
+import fp from 'fastify-plugin'
+import { MikroORM, RequestContext, type EntityManager } from '@mikro-orm/postgresql'
+import { createOrmConfig } from '../mikro-orm.config.js'
+import { migrateUnderLock } from './db/migrations.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    orm: MikroORM
+  }
+  interface FastifyRequest {
+    /** The request's own EntityManager fork: its identity map lives and dies with the request. */
+    em: EntityManager
+  }
+}
+
+/**
+ * Connects MikroORM, applies migrations when asked, and gives each request its own
+ * EntityManager (`request.em`) through MikroORM's RequestContext.
+ */
+export default fp<{ migrate: boolean }>(async (app, { migrate }) => {
+  const { DATABASE_URL, DATABASE_POOL_MAX } = app.config
+  if (DATABASE_URL === undefined) throw new Error('DATABASE_URL must be resolved before the app is built')
+
+  const orm = await MikroORM.init(createOrmConfig({ clientUrl: DATABASE_URL, poolMax: DATABASE_POOL_MAX }))
+  app.addHook('onClose', async () => { await orm.close() })
+  if (migrate) {
+    const applied = await migrateUnderLock(orm)
+    if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrations applied')
+  }
+
+  app.decorate('orm', orm)
+  app.decorateRequest('em', null as unknown as EntityManager)
+  app.addHook('onRequest', (request, reply, done) => {
+    RequestContext.create(orm.em, () => {
+      request.em = RequestContext.getEntityManager() as EntityManager
+      done()
+    })
+  })
+}, { name: 'db', dependencies: ['config'] })

@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin'
+import { fastifySchedule } from '@fastify/schedule'
+import { AsyncTask, SimpleIntervalJob } from 'toad-scheduler'
+import type { EntityManager } from '@mikro-orm/postgresql'
+
+export interface ScheduledJob {
+  /** Unique name; also the advisory lock that keeps two instances from running the job at once. */
+  name: string
+  everyMs: number
+  run: (em: EntityManager) => Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    scheduleJob: (job: ScheduledJob) => void
+    /** Runs a job once now, under its lock; false when another instance holds it. */
+    runJobOnce: (job: ScheduledJob) => Promise<boolean>
+  }
+}
+
+/**
+ * Periodic jobs that are safe with any number of instances: each run happens inside a transaction
+ * holding `pg_try_advisory_xact_lock(hashtext(name))`, and an instance that cannot take it skips the run.
+ * Jobs stop when the app closes.
+ */
+export default fp(async (app) => {
+  await app.register(fastifySchedule)
+
+  async function runJobOnce (job: ScheduledJob): Promise<boolean> {
+    return await app.orm.em.fork().transactional(async (em) => {
+      const [row] = await em.execute<Array<{ locked: boolean }>>('SELECT pg_try_advisory_xact_lock(hashtext(?)) AS locked', [`job:${job.name}`])
+      if (row?.locked !== true) return false
+      await job.run(em)
+      return true
+    })
+  }
+
+  app.decorate('runJobOnce', runJobOnce)
+  app.decorate('scheduleJob', (job: ScheduledJob) => {
+    const task = new AsyncTask(job.name, async () => { await runJobOnce(job) }, (error) => {
+      app.log.error({ err: error, job: job.name }, 'scheduled job failed')
+    })
+    app.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: job.everyMs, runImmediately: false }, task, { id: job.name, preventOverrun: true }))
+  })
+}, { name: 'jobs', dependencies: ['db'] })

@@ -1,0 +1,162 @@
+import fp from 'fastify-plugin'
+import type { FastifyError } from 'fastify'
+import {
+  ForeignKeyConstraintViolationException,
+  NotFoundError,
+  OptimisticLockError,
+  UniqueConstraintViolationException
+} from '@mikro-orm/core'
+import type { Problem, ProblemFieldError } from '../modules/common/common.schemas.js'
+
+/**
+ * A failure the client can act on. Domain errors extend this with their own status and code;
+ * the error handler turns any of them into an RFC 9457 problem.
+ */
+export class ProblemError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly title: string
+  readonly headers: Record<string, string>
+  readonly extensions: Record<string, unknown>
+
+  constructor (status: number, code: string, detail: string, options: {
+    title?: string
+    headers?: Record<string, string>
+    extensions?: Record<string, unknown>
+  } = {}) {
+    super(detail)
+    this.name = 'ProblemError'
+    this.status = status
+    this.code = code
+    this.title = options.title ?? STATUS_TITLES[status] ?? 'Error'
+    this.headers = options.headers ?? {}
+    this.extensions = options.extensions ?? {}
+  }
+}
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable'
+}
+
+/** Machine codes for failures raised by Fastify itself rather than by our domain. */
+const FRAMEWORK_CODES: Record<string, { code: string, detail: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'The request body must be sent as application/json.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is larger than the server accepts.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_REQUEST', detail: 'The Content-Length header does not match the body.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', detail: 'The request declares a JSON body but sends none.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON.' }
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED'
+}
+
+export interface ProblemReply {
+  problem: Problem
+  headers: Record<string, string>
+}
+
+export function problemType (code: string): string {
+  return `urn:commerce-api:problem:${code.toLowerCase().replaceAll('_', '-')}`
+}
+
+function buildProblem (status: number, code: string, detail: string, instance: string, title?: string): Problem {
+  return { type: problemType(code), title: title ?? STATUS_TITLES[status] ?? 'Error', status, detail, instance, code }
+}
+
+/**
+ * Maps any thrown value to the problem the client receives. Pure: no logging, no Fastify.
+ * Unknown errors become a 500 that reveals nothing about the failure.
+ */
+export function toProblem (error: unknown, instance: string): ProblemReply {
+  if (error instanceof ProblemError) {
+    const problem = { ...buildProblem(error.status, error.code, error.message, instance, error.title), ...error.extensions }
+    return { problem, headers: error.headers }
+  }
+  if (error instanceof NotFoundError) {
+    return { problem: buildProblem(404, 'NOT_FOUND', 'The requested resource does not exist.', instance), headers: {} }
+  }
+  if (error instanceof OptimisticLockError) {
+    return { problem: buildProblem(409, 'CONCURRENT_MODIFICATION', 'The resource was changed by another request; reload it and try again.', instance), headers: {} }
+  }
+  if (error instanceof UniqueConstraintViolationException) {
+    return { problem: buildProblem(409, 'ALREADY_EXISTS', 'A resource with the same unique value already exists.', instance), headers: {} }
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return { problem: buildProblem(409, 'REFERENCE_CONFLICT', 'The resource is referenced by, or refers to, a resource that does not allow this change.', instance), headers: {} }
+  }
+
+  const fastifyError = error as Partial<FastifyError> | null
+  if (fastifyError?.validation !== undefined) {
+    const errors = fastifyError.validation.map((issue): ProblemFieldError => ({
+      pointer: fieldPointer(fastifyError.validationContext ?? 'body', issue.instancePath, issue.params),
+      detail: issue.message ?? 'is invalid'
+    }))
+    const problem: Problem = {
+      ...buildProblem(400, 'VALIDATION_FAILED', `The request is invalid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}.`, instance, 'Validation Failed'),
+      errors
+    }
+    return { problem, headers: {} }
+  }
+  const status = fastifyError?.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const known = FRAMEWORK_CODES[fastifyError?.code ?? '']
+    const code = known?.code ?? STATUS_CODES[status] ?? 'BAD_REQUEST'
+    return { problem: buildProblem(status, code, known?.detail ?? fastifyError?.message ?? 'The request could not be processed.', instance), headers: {} }
+  }
+  return {
+    problem: buildProblem(500, 'INTERNAL_ERROR', 'An unexpected error occurred. Quote the request id when reporting it.', instance),
+    headers: {}
+  }
+}
+
+/** A JSON pointer into the request: `/body/address/country`, `/query/limit`, `/params/id`. */
+function fieldPointer (context: string, instancePath: string, params: Record<string, unknown>): string {
+  const part = context === 'querystring' ? 'query' : context
+  let path = instancePath
+  if (typeof params.missingProperty === 'string') path += `/${params.missingProperty}`
+  if (typeof params.additionalProperty === 'string') path += `/${params.additionalProperty}`
+  return `/${part}${path}`
+}
+
+/** Turns every error and every unknown route into application/problem+json. */
+export default fp(async (app) => {
+  app.setErrorHandler((error, request, reply) => {
+    const { problem, headers } = toProblem(error, request.url)
+    if (problem.status >= 500) {
+      request.log.error({ err: error }, 'request failed unexpectedly')
+    } else {
+      request.log.info({ code: problem.code, status: problem.status }, problem.detail)
+    }
+    return reply.code(problem.status).headers(headers).type('application/problem+json').send(problem)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const problem = buildProblem(404, 'ROUTE_NOT_FOUND', `There is no route ${request.method} ${request.url.split('?')[0]}.`, request.url)
+    return reply.code(404).type('application/problem+json').send(problem)
+  })
+}, { name: 'problem' })
