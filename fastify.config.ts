@@ -72,12 +72,15 @@ export interface BuildOptions {
   migrate?: boolean
   /** Observes every route as it is registered (the contract test compares them with the spec). */
   onRoute?: (route: RouteOptions) => void
+  /** Where log lines go (standard output by default). */
+  logStream?: { write: (line: string) => void }
 }
 
 export async function buildApp (config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.LOG_LEVEL,
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
       redact: {
         paths: [
           'req.headers.authorization',
