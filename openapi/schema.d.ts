@@ -4,6 +4,429 @@
  */
 
 export interface paths {
+    "/api/v1/auth/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign up as a customer
+         * @description Creates an unverified customer account and emails a 6-digit code to the address. Verify it with
+         *     `POST /auth/verify-email` to receive the first tokens. Emails are trimmed and compared case-insensitively.
+         *     Passwords need at least 10 characters and must not be a commonly used password.
+         */
+        post: operations["signUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the email address with the emailed code
+         * @description Exchanges the emailed code for the account's first tokens. A wrong code answers `400 INVALID_CODE`;
+         *     after 5 wrong tries the code is dead (`CODE_ATTEMPTS_EXCEEDED`); after 10 minutes it has expired
+         *     (`CODE_EXPIRED`). Request a new one with `POST /auth/resend-code`.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/resend-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a new verification code
+         * @description Emails a new verification code to an unverified account; the previous code stops working. Answers the
+         *     same whether or not the account exists or is already verified. Within the cooldown after the last code
+         *     (`OTP_RESEND_COOLDOWN_SECONDS`) no new code is sent.
+         */
+        post: operations["resendVerificationCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/signin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in as a customer
+         * @description A verified customer receives tokens. A wrong email and a wrong password answer the same
+         *     `401 INVALID_CREDENTIALS`. An unverified account answers `403 EMAIL_NOT_VERIFIED` and is emailed a
+         *     fresh code. Staff accounts sign in through `POST /admin/auth/signin`.
+         */
+        post: operations["signIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for new tokens
+         * @description Rotates the refresh token: the one presented stops working and a new pair is returned. Presenting a
+         *     refresh token that was already used revokes the whole session (every token descended from the same
+         *     sign-in) and answers `401 REFRESH_TOKEN_REUSED`.
+         */
+        post: operations["refreshTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/signout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out of this session
+         * @description Revokes the session of the presented access token; its access and refresh tokens stop working at once.
+         */
+        post: operations["signOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/signout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out of every session
+         * @description Revokes every session of the account, on every device.
+         */
+        post: operations["signOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password
+         * @description Requires the current password. Every other session of the account is revoked; this one stays signed in.
+         *     Staff created with a temporary password must call this before anything else.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a password reset code
+         * @description Emails a reset code when the account exists; answers the same whether or not it does.
+         */
+        post: operations["forgotPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the emailed reset code
+         * @description Sets the new password and revokes every session of the account.
+         */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/signin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff sign-in, step one (password)
+         * @description Checks the password of a staff account and emails a 6-digit code; answers with the challenge to complete in step two.
+         */
+        post: operations["staffSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff sign-in, step two (the emailed code)
+         * @description Exchanges the challenge and its emailed code for staff tokens.
+         */
+        post: operations["staffVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List staff accounts
+         * @description Admins only. Oldest first, cursor-paginated.
+         */
+        get: operations["listStaff"];
+        put?: never;
+        /**
+         * Create a staff account (or the very first admin)
+         * @description With an admin's token: creates an `ADMIN` or `MODERATOR` whose generated temporary password is emailed
+         *     to them; they must change it at first sign-in. `password` must not be sent.
+         *
+         *     Without a token, on a shop that has no admin yet: creates the first admin with the given `password`
+         *     (`role` must be `ADMIN`). When `ADMIN_BOOTSTRAP_TOKEN` is configured, the `X-Admin-Bootstrap-Token`
+         *     header must carry it. Once an admin exists this path answers `403 BOOTSTRAP_CLOSED`.
+         */
+        post: operations["createStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a staff account's name, role or status
+         * @description Admins only. Setting `status` to `DISABLED` revokes every session of the account at once; `ACTIVE`
+         *     re-enables it. Admins cannot disable or demote themselves.
+         */
+        patch: operations["updateStaff"];
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in account's profile
+         * @description Any signed-in account, customer or staff.
+         */
+        get: operations["getProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change name or phone
+         * @description Only `name` and `phone` can be changed here; any other property is rejected. Send `phone` as null to remove it.
+         */
+        patch: operations["updateProfile"];
+        trace?: never;
+    };
+    "/api/v1/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start changing the email address
+         * @description Checks the password and emails a code to the new address; the change takes effect when it is verified.
+         */
+        post: operations["startEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the new email address with its code
+         * @description Switches the account to the new address.
+         */
+        post: operations["verifyEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my addresses
+         * @description Customers only. Oldest first, cursor-paginated.
+         */
+        get: operations["listAddresses"];
+        put?: never;
+        /**
+         * Add an address
+         * @description Marking it as a default clears that flag on the customer's other addresses.
+         */
+        post: operations["createAddress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/addresses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One of my addresses
+         * @description Another customer's address answers 404.
+         */
+        get: operations["getAddress"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an address
+         * @description Removes the address from the book.
+         */
+        delete: operations["deleteAddress"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an address
+         * @description Send only the fields to change; optional fields sent as null are cleared.
+         */
+        patch: operations["updateAddress"];
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -88,6 +511,194 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Format: email
+         * @description Trimmed and compared case-insensitively; stored in lower case.
+         * @example ada@example.com
+         */
+        Email: string;
+        /**
+         * @description At least 10 characters, and not one of the most common passwords.
+         * @example correct horse battery
+         */
+        NewPassword: string;
+        /** @example Ada Lovelace */
+        PersonName: string;
+        /**
+         * @description E.164, with the leading `+`.
+         * @example +442071234567
+         */
+        Phone: string;
+        /**
+         * @description The 6-digit code from the email.
+         * @example 482913
+         */
+        OtpCode: string;
+        /** @enum {string} */
+        Role: "CUSTOMER" | "ADMIN" | "MODERATOR";
+        /** @enum {string} */
+        StaffRole: "ADMIN" | "MODERATOR";
+        /** @enum {string} */
+        StaffStatus: "ACTIVE" | "DISABLED";
+        /**
+         * @description ISO 3166-1 alpha-2, upper case.
+         * @example GB
+         */
+        CountryCode: string;
+        SignUpRequest: {
+            email: components["schemas"]["Email"];
+            password: components["schemas"]["NewPassword"];
+            name: components["schemas"]["PersonName"];
+        };
+        VerificationPending: {
+            /** @description Where the code was sent. */
+            email: string;
+            /** @description Seconds until the code expires. */
+            codeExpiresIn: number;
+        };
+        VerifyEmailRequest: {
+            email: components["schemas"]["Email"];
+            code: components["schemas"]["OtpCode"];
+        };
+        EmailOnlyRequest: {
+            email: components["schemas"]["Email"];
+        };
+        CodeOnlyRequest: {
+            code: components["schemas"]["OtpCode"];
+        };
+        SignInRequest: {
+            email: components["schemas"]["Email"];
+            password: string;
+        };
+        Accepted: {
+            message: string;
+        };
+        TokenPair: {
+            /** @description A JWT, sent as the `Authorization` header `Bearer <accessToken>`. */
+            accessToken: string;
+            /** @description Opaque; use it once with `POST /auth/refresh`. */
+            refreshToken: string;
+            /** @description Seconds until the access token expires. */
+            expiresIn: number;
+            /** @constant */
+            tokenType: "Bearer";
+        };
+        RefreshRequest: {
+            refreshToken: string;
+        };
+        ChangePasswordRequest: {
+            currentPassword: string;
+            newPassword: components["schemas"]["NewPassword"];
+        };
+        ResetPasswordRequest: {
+            email: components["schemas"]["Email"];
+            code: components["schemas"]["OtpCode"];
+            newPassword: components["schemas"]["NewPassword"];
+        };
+        StaffChallenge: {
+            challengeId: components["schemas"]["Id"];
+            /** @description Seconds until the code expires. */
+            expiresIn: number;
+        };
+        StaffVerifyRequest: {
+            challengeId: components["schemas"]["Id"];
+            code: components["schemas"]["OtpCode"];
+        };
+        CreateStaffRequest: {
+            email: components["schemas"]["Email"];
+            name: components["schemas"]["PersonName"];
+            role: components["schemas"]["StaffRole"];
+            password?: components["schemas"]["NewPassword"];
+        };
+        UpdateStaffRequest: {
+            name?: components["schemas"]["PersonName"];
+            role?: components["schemas"]["StaffRole"];
+            status?: components["schemas"]["StaffStatus"];
+        };
+        Staff: {
+            id: components["schemas"]["Id"];
+            email: string;
+            name: string;
+            role: components["schemas"]["StaffRole"];
+            status: components["schemas"]["StaffStatus"];
+            mustChangePassword: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        StaffPage: {
+            items: components["schemas"]["Staff"][];
+            nextCursor: string | null;
+        };
+        Profile: {
+            id: components["schemas"]["Id"];
+            email: string;
+            name: string;
+            phone: string | null;
+            role: components["schemas"]["Role"];
+            emailVerified: boolean;
+            mustChangePassword: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        UpdateProfileRequest: {
+            name?: components["schemas"]["PersonName"];
+            phone?: components["schemas"]["Phone"] | null;
+        };
+        EmailChangeRequest: {
+            newEmail: components["schemas"]["Email"];
+            password: string;
+        };
+        Address: {
+            id: components["schemas"]["Id"];
+            label: string | null;
+            fullName: string;
+            company: string | null;
+            line1: string;
+            line2: string | null;
+            city: string;
+            region: string | null;
+            postalCode: string;
+            country: string;
+            phone: string | null;
+            isDefaultShipping: boolean;
+            isDefaultBilling: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        AddressPage: {
+            items: components["schemas"]["Address"][];
+            nextCursor: string | null;
+        };
+        AddressText: string;
+        OptionalAddressText: string | null;
+        CreateAddressRequest: {
+            label?: components["schemas"]["OptionalAddressText"];
+            fullName: components["schemas"]["PersonName"];
+            company?: components["schemas"]["OptionalAddressText"];
+            line1: components["schemas"]["AddressText"];
+            line2?: components["schemas"]["OptionalAddressText"];
+            city: components["schemas"]["AddressText"];
+            region?: components["schemas"]["OptionalAddressText"];
+            postalCode: string;
+            country: components["schemas"]["CountryCode"];
+            phone?: components["schemas"]["Phone"] | null;
+            isDefaultShipping?: boolean;
+            isDefaultBilling?: boolean;
+        };
+        UpdateAddressRequest: {
+            label?: components["schemas"]["OptionalAddressText"];
+            fullName?: components["schemas"]["PersonName"];
+            company?: components["schemas"]["OptionalAddressText"];
+            line1?: components["schemas"]["AddressText"];
+            line2?: components["schemas"]["OptionalAddressText"];
+            city?: components["schemas"]["AddressText"];
+            region?: components["schemas"]["OptionalAddressText"];
+            postalCode?: string;
+            country?: components["schemas"]["CountryCode"];
+            phone?: components["schemas"]["Phone"] | null;
+            isDefaultShipping?: boolean;
+            isDefaultBilling?: boolean;
+        };
         /**
          * Format: uuid
          * @description A UUIDv7, time-ordered.
@@ -183,6 +794,128 @@ export interface components {
         };
     };
     responses: {
+        /** @description A new session's tokens. */
+        Tokens: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzYjFlNCJ9.c2lnbmF0dXJl",
+                 *       "refreshToken": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60.kq3h0cN4o4Yc1Xr8mJm5Qq2w",
+                 *       "expiresIn": 900,
+                 *       "tokenType": "Bearer"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TokenPair"];
+            };
+        };
+        /** @description The account's profile. */
+        Profile: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "email": "ada@example.com",
+                 *       "name": "Ada Lovelace",
+                 *       "phone": null,
+                 *       "role": "CUSTOMER",
+                 *       "emailVerified": true,
+                 *       "mustChangePassword": false,
+                 *       "createdAt": "2026-11-22T10:15:30.000Z",
+                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Profile"];
+            };
+        };
+        /** @description The address. */
+        Address: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "label": "Home",
+                 *       "fullName": "Ada Lovelace",
+                 *       "company": null,
+                 *       "line1": "12 St James's Square",
+                 *       "line2": null,
+                 *       "city": "London",
+                 *       "region": null,
+                 *       "postalCode": "SW1Y 4JH",
+                 *       "country": "GB",
+                 *       "phone": null,
+                 *       "isDefaultShipping": true,
+                 *       "isDefaultBilling": false,
+                 *       "createdAt": "2026-11-22T10:15:30.000Z",
+                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Address"];
+            };
+        };
+        /** @description Accepted. The same answer is given whether or not the account exists. */
+        Accepted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "message": "If the account exists, a code has been sent to it."
+                 *     }
+                 */
+                "application/json": components["schemas"]["Accepted"];
+            };
+        };
+        /**
+         * @description The request is invalid (`VALIDATION_FAILED`), or the code is wrong (`INVALID_CODE`), expired
+         *     (`CODE_EXPIRED`) or dead after too many wrong tries (`CODE_ATTEMPTS_EXCEEDED`).
+         */
+        InvalidCode: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:invalid-code",
+                 *       "title": "Bad Request",
+                 *       "status": 400,
+                 *       "detail": "The code is wrong or no longer valid.",
+                 *       "instance": "/api/v1/auth/verify-email",
+                 *       "code": "INVALID_CODE"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The email or the password is wrong (the two are not told apart). */
+        InvalidCredentials: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:invalid-credentials",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "The email or password is incorrect.",
+                 *       "instance": "/api/v1/auth/signin",
+                 *       "code": "INVALID_CREDENTIALS"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description The request is invalid: malformed JSON, a field of the wrong type or format, a missing field,
          *     or an unknown property or query parameter. `errors` lists each failing field.
@@ -385,13 +1118,730 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description The resource's id. */
+        IdPath: components["schemas"]["Id"];
+        /** @description Page size. */
+        Limit: number;
+        /** @description The `nextCursor` of the previous page. */
+        Cursor: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    signUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery",
+                 *       "name": "Ada Lovelace"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SignUpRequest"];
+            };
+        };
+        responses: {
+            /** @description The account exists, unverified; a code was emailed. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "email": "ada@example.com",
+                     *       "codeExpiresIn": 600
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VerificationPending"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "code": "482913"
+                 *     }
+                 */
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Tokens"];
+            400: components["responses"]["InvalidCode"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    resendVerificationCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EmailOnlyRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["ValidationFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SignInRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Tokens"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["InvalidCredentials"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    refreshTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Tokens"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    signOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out everywhere. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "currentPassword": "correct horse battery",
+                 *       "newPassword": "staple gun kangaroo"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password was changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    forgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EmailOnlyRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["Accepted"];
+            400: components["responses"]["ValidationFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "code": "482913",
+                 *       "newPassword": "staple gun kangaroo"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password was reset; sign in again. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["InvalidCode"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    staffSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "admin@example.com",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SignInRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is right; a code was emailed. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "challengeId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                     *       "expiresIn": 600
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StaffChallenge"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["InvalidCredentials"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    staffVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "challengeId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "code": "482913"
+                 *     }
+                 */
+                "application/json": components["schemas"]["StaffVerifyRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Tokens"];
+            400: components["responses"]["InvalidCode"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStaff: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of staff accounts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createStaff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required for the first admin when the server sets `ADMIN_BOOTSTRAP_TOKEN`. */
+                "X-Admin-Bootstrap-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateStaffRequest"];
+            };
+        };
+        responses: {
+            /** @description The staff account. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "DISABLED"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateStaffRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated staff account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Profile"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Ada King",
+                 *       "phone": "+442071234567"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateProfileRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Profile"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    startEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "newEmail": "ada.king@example.com",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EmailChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description A code was sent to the new address. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "email": "ada.king@example.com",
+                     *       "codeExpiresIn": 600
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VerificationPending"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    verifyEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "482913"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CodeOnlyRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Profile"];
+            400: components["responses"]["InvalidCode"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listAddresses: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of addresses. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "fullName": "Ada Lovelace",
+                 *       "line1": "12 St James's Square",
+                 *       "city": "London",
+                 *       "postalCode": "SW1Y 4JH",
+                 *       "country": "GB",
+                 *       "isDefaultShipping": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAddressRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["Address"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Address"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "isDefaultBilling": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateAddressRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Address"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getLiveness: {
         parameters: {
             query?: never;
