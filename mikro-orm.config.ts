@@ -2,11 +2,15 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from '@mikro-orm/postgresql'
 import { Migrator } from '@mikro-orm/migrations'
+import { UserSchema } from './modules/auth/user.entity.js'
+import { SessionSchema } from './modules/auth/session.entity.js'
+import { OneTimeCodeSchema } from './modules/auth/one-time-code.entity.js'
+import { AddressSchema } from './modules/customers/address.entity.js'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
 /** Every entity of every module, listed explicitly so discovery never depends on the file layout. */
-export const entities = []
+export const entities = [UserSchema, SessionSchema, OneTimeCodeSchema, AddressSchema]
 
 export interface OrmOptions {
   clientUrl: string
@@ -22,7 +26,6 @@ export function createOrmConfig ({ clientUrl, poolMax = 10, debug = false }: Orm
     pool: { min: 0, max: poolMax },
     debug,
     extensions: [Migrator],
-    discovery: { warnWhenNoEntities: false },
     migrations: {
       path: join(root, 'migrations'),
       glob: 'Migration*.{js,ts}',

@@ -1,0 +1,33 @@
+import { defineEntity, p } from '@mikro-orm/core'
+import { entityProperties } from '../common/entity-properties.js'
+
+export const ROLES = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
+export type Role = typeof ROLES[number]
+export const STAFF_ROLES = ['ADMIN', 'MODERATOR'] as const satisfies readonly Role[]
+export type StaffRole = typeof STAFF_ROLES[number]
+
+export const UserSchema = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    ...entityProperties,
+    /** Normalised: trimmed and lower-cased, so uniqueness is case-insensitive. */
+    email: p.string().length(254).unique(),
+    passwordHash: p.text().hidden(),
+    name: p.string().length(100),
+    phone: p.string().length(16).nullable(),
+    role: p.enum(ROLES),
+    emailVerifiedAt: p.datetime().nullable(),
+    disabledAt: p.datetime().nullable(),
+    mustChangePassword: p.boolean().default(false),
+    version: p.integer().version()
+  }
+})
+
+export class User extends UserSchema.class {
+  get isStaff (): boolean {
+    return this.role !== 'CUSTOMER'
+  }
+}
+
+UserSchema.setClass(User)
