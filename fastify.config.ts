@@ -10,7 +10,14 @@ import problemPlugin from './plugins/problem.js'
 import dbPlugin from './plugins/db.js'
 import docsPlugin from './plugins/docs.js'
 import jobsPlugin from './plugins/jobs.js'
+import mailPlugin from './plugins/mail.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
+import authPlugin from './plugins/auth.js'
+import { lookupAccount } from './modules/auth/sessions.js'
 import healthModule from './modules/health/health.module.js'
+import authModule from './modules/auth/auth.module.js'
+import staffModule from './modules/staff/staff.module.js'
+import customersModule from './modules/customers/customers.module.js'
 import { NoQuerySchema } from './modules/common/common.schemas.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
@@ -27,6 +34,16 @@ const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
   BODY_LIMIT: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   JWT_SECRET: Type.String({ default: DEV_JWT_SECRET, minLength: 1 }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30, maximum: 86_400 }),
+  REFRESH_TOKEN_TTL_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 365 }),
+  OTP_RESEND_COOLDOWN_SECONDS: Type.Integer({ default: 60, minimum: 0, maximum: 3600 }),
+  ADMIN_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
+  AUTH_RATE_LIMIT_PER_IP: Type.Integer({ default: 30, minimum: 1 }),
+  AUTH_RATE_LIMIT_PER_ACCOUNT: Type.Integer({ default: 10, minimum: 1 }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ default: 'commerce-api <no-reply@commerce-api.localhost>', minLength: 3 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 })
 })
 
@@ -137,10 +154,16 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(problemPlugin)
   app.register(dbPlugin, { migrate: options.migrate ?? true })
   app.register(jobsPlugin)
+  app.register(mailPlugin)
+  app.register(rateLimitPlugin)
+  app.register(authPlugin, { lookupAccount })
   app.register(docsPlugin)
 
   // Modules
   app.register(healthModule, { prefix: '/health' })
+  app.register(authModule, { prefix: '/api/v1' })
+  app.register(staffModule, { prefix: '/api/v1/admin/staff' })
+  app.register(customersModule, { prefix: '/api/v1/me' })
 
   return app
 }

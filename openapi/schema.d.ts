@@ -512,8 +512,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * Format: email
-         * @description Trimmed and compared case-insensitively; stored in lower case.
+         * @description Surrounding whitespace is trimmed; compared case-insensitively and stored in lower case.
          * @example ada@example.com
          */
         Email: string;

@@ -30,6 +30,7 @@ export default fp(async (app) => {
   })
 
   app.get('/openapi.json', {
+    config: { access: 'public' },
     schema: {
       operationId: 'getOpenApiJson',
       response: { 200: OpenApiDocumentSchema, ...problemResponses(400, 500) }
@@ -37,6 +38,7 @@ export default fp(async (app) => {
   }, async () => specDocument)
 
   app.get('/openapi.yaml', {
+    config: { access: 'public' },
     schema: {
       operationId: 'getOpenApiYaml',
       response: { 200: Type.String(), ...problemResponses(400, 500) }

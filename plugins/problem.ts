@@ -34,6 +34,14 @@ export class ProblemError extends Error {
   }
 }
 
+/** A field the schema accepts but a business rule refuses, reported like any schema validation failure. */
+export function invalidField (pointer: string, detail: string): ProblemError {
+  return new ProblemError(400, 'VALIDATION_FAILED', `The request is invalid: ${pointer} ${detail}.`, {
+    title: 'Validation Failed',
+    extensions: { errors: [{ pointer, detail }] }
+  })
+}
+
 const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

@@ -24,10 +24,10 @@ export const UserSchema = defineEntity({
   }
 })
 
-export class User extends UserSchema.class {
-  get isStaff (): boolean {
-    return this.role !== 'CUSTOMER'
-  }
+export class User extends UserSchema.class {}
+
+export function isStaffRole (role: Role): role is StaffRole {
+  return role !== 'CUSTOMER'
 }
 
 UserSchema.setClass(User)

@@ -7,6 +7,13 @@ export type Id = Static<typeof IdSchema>
 
 export const TimestampSchema = Type.String({ format: 'date-time' })
 
+export const IdParamsSchema = Type.Object({ id: IdSchema })
+
+/** A value that may also be null (`anyOf: [schema, { type: 'null' }]` in the spec). */
+export function Nullable<T extends TSchema> (schema: T) {
+  return Type.Union([schema, Type.Null()])
+}
+
 export const CurrencySchema = Type.String({ pattern: '^[A-Z]{3}$' })
 
 export const MoneySchema = Type.Object({
@@ -36,6 +43,7 @@ export const PageQuerySchema = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 }))
 }, { additionalProperties: false })
+export type PageQuery = Static<typeof PageQuerySchema>
 
 /** The cursor page envelope every list returns: `{ items, nextCursor }`. */
 export function PageSchema<T extends TSchema> (item: T) {

@@ -5,6 +5,7 @@ import { checkDatabase } from './health.service.js'
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/live', {
+    config: { access: 'public' },
     schema: {
       operationId: 'getLiveness',
       response: { 200: LivenessSchema, ...problemResponses(400, 500) }
@@ -12,6 +13,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/ready', {
+    config: { access: 'public' },
     schema: {
       operationId: 'getReadiness',
       response: { 200: ReadinessSchema, ...problemResponses(400, 500, 503) }

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto'
+import argon2 from 'argon2'
+import { isCommonPassword } from './common-passwords.js'
+import { invalidField } from '../../plugins/problem.js'
+
+export async function hashPassword (password: string): Promise<string> {
+  return await argon2.hash(password, { type: argon2.argon2id })
+}
+
+let dummyHash: Promise<string> | undefined
+
+/**
+ * Verifies a password against a stored hash; with no hash (unknown account) it verifies against a dummy
+ * one, so a wrong email costs the same time as a wrong password.
+ */
+export async function verifyPassword (hash: string | undefined, password: string): Promise<boolean> {
+  if (hash === undefined) {
+    dummyHash ??= hashPassword(randomBytes(16).toString('hex'))
+    await argon2.verify(await dummyHash, password)
+    return false
+  }
+  return await argon2.verify(hash, password)
+}
+
+/** Length is checked by the schema; this refuses the passwords everyone tries first. */
+export function assertAcceptablePassword (password: string, pointer: string): void {
+  if (isCommonPassword(password)) throw invalidField(pointer, 'is one of the most commonly used passwords; choose another')
+}
+
+/** A temporary password for a new staff account: 20 characters of base64url randomness. */
+export function generateTemporaryPassword (): string {
+  return randomBytes(15).toString('base64url')
+}
+
+export function normalizeEmail (email: string): string {
+  return email.trim().toLowerCase()
+}

@@ -1,0 +1,99 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { EntityManager } from '@mikro-orm/postgresql'
+import type { AccessTokenClaims, Account, AccountLookup } from '../../plugins/auth.js'
+import { Session, type Audience } from './session.entity.js'
+import { isStaffRole, type User } from './user.entity.js'
+import { invalidRefreshToken, refreshTokenReused } from './auth.errors.js'
+
+export interface TokenSettings {
+  accessTokenTtlSeconds: number
+  refreshTokenTtlDays: number
+  signAccessToken: (claims: AccessTokenClaims) => string
+}
+
+export interface TokenPair {
+  accessToken: string
+  refreshToken: string
+  expiresIn: number
+  tokenType: 'Bearer'
+}
+
+function sha256 (value: string): string {
+  return createHash('sha256').update(value).digest('hex')
+}
+
+function newRefreshSecret (): string {
+  return randomBytes(32).toString('base64url')
+}
+
+function tokensFor (settings: TokenSettings, user: User, session: Session, refreshSecret: string): TokenPair {
+  return {
+    accessToken: settings.signAccessToken({ sub: user.id, sid: session.id, role: user.role, aud: session.audience }),
+    // The session id travels in the token so a reused token can be traced to its family.
+    refreshToken: `${session.id}.${refreshSecret}`,
+    expiresIn: settings.accessTokenTtlSeconds,
+    tokenType: 'Bearer'
+  }
+}
+
+function refreshExpiry (settings: TokenSettings): Date {
+  return new Date(Date.now() + settings.refreshTokenTtlDays * 86_400_000)
+}
+
+/** Starts a session (a new refresh token family) and returns its first tokens. */
+export async function startSession (em: EntityManager, settings: TokenSettings, user: User): Promise<TokenPair> {
+  const secret = newRefreshSecret()
+  const audience: Audience = isStaffRole(user.role) ? 'staff' : 'customer'
+  const session = em.create(Session, { user, audience, refreshTokenHash: sha256(secret), expiresAt: refreshExpiry(settings) })
+  await em.flush()
+  return tokensFor(settings, user, session, secret)
+}
+
+/**
+ * Rotates a refresh token. The swap is one conditional UPDATE, so of two concurrent uses of the same
+ * token exactly one wins; any token of the family other than the current one is a reuse, and revokes it.
+ */
+export async function rotateRefreshToken (em: EntityManager, settings: TokenSettings, refreshToken: string): Promise<TokenPair> {
+  const [sessionId, secret] = refreshToken.split('.')
+  if (sessionId === undefined || secret === undefined || !/^[0-9a-f-]{36}$/.test(sessionId)) throw invalidRefreshToken()
+  const session = await em.findOne(Session, { id: sessionId }, { populate: ['user'] })
+  if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= Date.now() || session.user.disabledAt !== null) {
+    throw invalidRefreshToken()
+  }
+  const presented = Buffer.from(sha256(secret), 'hex')
+  if (!timingSafeEqual(presented, Buffer.from(session.refreshTokenHash, 'hex'))) {
+    await revokeSession(em, session.id)
+    throw refreshTokenReused()
+  }
+  const nextSecret = newRefreshSecret()
+  const swapped = await em.execute<Array<{ id: string }>>(
+    'update sessions set refresh_token_hash = ?, rotated_at = now(), expires_at = ? where id = ? and refresh_token_hash = ? and revoked_at is null returning id',
+    [sha256(nextSecret), refreshExpiry(settings), session.id, session.refreshTokenHash])
+  if (swapped.length === 0) {
+    await revokeSession(em, session.id)
+    throw refreshTokenReused()
+  }
+  return tokensFor(settings, session.user, session, nextSecret)
+}
+
+export async function revokeSession (em: EntityManager, sessionId: string): Promise<void> {
+  await em.nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: new Date() })
+}
+
+/** Revokes every live session of the user, optionally keeping one (the caller's own). */
+export async function revokeAllSessions (em: EntityManager, userId: string, exceptSessionId?: string): Promise<void> {
+  await em.nativeUpdate(Session, {
+    user: userId,
+    revokedAt: null,
+    ...(exceptSessionId === undefined ? {} : { id: { $ne: exceptSessionId } })
+  }, { revokedAt: new Date() })
+}
+
+/** For the auth plugin: the live account behind an access token, read from the database. */
+export const lookupAccount: AccountLookup = async (em, claims): Promise<Account | 'revoked' | 'disabled'> => {
+  const session = await em.findOne(Session, { id: claims.sid, user: claims.sub }, { populate: ['user'] })
+  if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= Date.now()) return 'revoked'
+  const user = session.user
+  if (user.disabledAt !== null) return 'disabled'
+  return { id: user.id, role: user.role, sessionId: session.id, audience: session.audience, mustChangePassword: user.mustChangePassword }
+}

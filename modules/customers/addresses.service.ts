@@ -1,0 +1,94 @@
+import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import type { Account } from '../../plugins/auth.js'
+import { invalidField, ProblemError } from '../../plugins/problem.js'
+import { User } from '../auth/user.entity.js'
+import { decodeCursor, toPage } from '../common/pagination.js'
+import type { PageQuery } from '../common/common.schemas.js'
+import { Address as AddressEntity } from './address.entity.js'
+import type { Address, CreateAddressRequest, UpdateAddressRequest } from './customers.schemas.js'
+
+const MAX_ADDRESSES = 100
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
+
+export function toAddress (address: AddressEntity): Address {
+  return {
+    id: address.id,
+    label: address.label ?? null,
+    fullName: address.fullName,
+    company: address.company ?? null,
+    line1: address.line1,
+    line2: address.line2 ?? null,
+    city: address.city,
+    region: address.region ?? null,
+    postalCode: address.postalCode,
+    country: address.country,
+    phone: address.phone ?? null,
+    isDefaultShipping: address.isDefaultShipping,
+    isDefaultBilling: address.isDefaultBilling,
+    createdAt: address.createdAt.toISOString(),
+    updatedAt: address.updatedAt.toISOString()
+  }
+}
+
+/** The schema checks the shape (two capitals); ICU's region data checks it names a country. */
+function assertCountry (country: string | undefined): void {
+  if (country !== undefined && regionNames.of(country) === undefined) {
+    throw invalidField('/body/country', 'is not an ISO 3166-1 alpha-2 country code')
+  }
+}
+
+async function findOwn (em: EntityManager, account: Account, id: string): Promise<AddressEntity> {
+  // Another customer's address is simply not found: its existence is not revealed.
+  return await em.findOneOrFail(AddressEntity, { id, user: account.id })
+}
+
+/**
+ * Applies the default flags inside a transaction that has locked the customer's row, so concurrent
+ * requests setting defaults are serialised and the last one wins.
+ */
+async function clearOtherDefaults (tx: EntityManager, account: Account, address: AddressEntity, input: { isDefaultShipping?: boolean, isDefaultBilling?: boolean }): Promise<void> {
+  await tx.findOneOrFail(User, { id: account.id }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+  const others = { user: account.id, id: { $ne: address.id } }
+  if (input.isDefaultShipping === true) await tx.nativeUpdate(AddressEntity, { ...others, isDefaultShipping: true }, { isDefaultShipping: false })
+  if (input.isDefaultBilling === true) await tx.nativeUpdate(AddressEntity, { ...others, isDefaultBilling: true }, { isDefaultBilling: false })
+}
+
+export async function listAddresses (em: EntityManager, account: Account, query: PageQuery): Promise<{ items: Address[], nextCursor: string | null }> {
+  const limit = query.limit ?? 20
+  const after = decodeCursor(query.cursor)
+  const rows = await em.find(AddressEntity, { user: account.id, ...(after === undefined ? {} : { id: { $gt: after } }) }, { orderBy: { id: 'asc' }, limit: limit + 1 })
+  return toPage(rows, limit, toAddress)
+}
+
+export async function getAddress (em: EntityManager, account: Account, id: string): Promise<Address> {
+  return toAddress(await findOwn(em, account, id))
+}
+
+export async function createAddress (em: EntityManager, account: Account, input: CreateAddressRequest): Promise<Address> {
+  assertCountry(input.country)
+  const address = await em.transactional(async (tx) => {
+    await tx.findOneOrFail(User, { id: account.id }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+    if (await tx.count(AddressEntity, { user: account.id }) >= MAX_ADDRESSES) {
+      throw new ProblemError(409, 'ADDRESS_BOOK_FULL', `An address book holds at most ${MAX_ADDRESSES} addresses; delete one first.`)
+    }
+    const created = tx.create(AddressEntity, { ...input, user: account.id })
+    await clearOtherDefaults(tx, account, created, input)
+    return created
+  })
+  return toAddress(address)
+}
+
+export async function updateAddress (em: EntityManager, account: Account, id: string, input: UpdateAddressRequest): Promise<Address> {
+  assertCountry(input.country)
+  const address = await em.transactional(async (tx) => {
+    const found = await findOwn(tx, account, id)
+    await clearOtherDefaults(tx, account, found, input)
+    tx.assign(found, input)
+    return found
+  })
+  return toAddress(address)
+}
+
+export async function deleteAddress (em: EntityManager, account: Account, id: string): Promise<void> {
+  await em.remove(await findOwn(em, account, id)).flush()
+}

@@ -1,0 +1,76 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { IdSchema, Nullable, PageSchema, TimestampSchema } from '../common/common.schemas.js'
+import { EmailSchema, PasswordInputSchema, PersonNameSchema, PhoneSchema, RoleSchema } from '../auth/auth.schemas.js'
+
+export const ProfileSchema = Type.Object({
+  id: IdSchema,
+  email: Type.String(),
+  name: Type.String(),
+  phone: Type.Union([Type.String(), Type.Null()]),
+  role: RoleSchema,
+  emailVerified: Type.Boolean(),
+  mustChangePassword: Type.Boolean(),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema
+}, { additionalProperties: false })
+export type Profile = Static<typeof ProfileSchema>
+
+export const UpdateProfileRequestSchema = Type.Object({
+  name: Type.Optional(PersonNameSchema),
+  phone: Type.Optional(Nullable(PhoneSchema))
+}, { additionalProperties: false, minProperties: 1 })
+export type UpdateProfileRequest = Static<typeof UpdateProfileRequestSchema>
+
+export const EmailChangeRequestSchema = Type.Object({
+  newEmail: EmailSchema,
+  password: PasswordInputSchema
+}, { additionalProperties: false })
+
+const NullableText = Type.Union([Type.String(), Type.Null()])
+
+export const AddressSchema = Type.Object({
+  id: IdSchema,
+  label: NullableText,
+  fullName: Type.String(),
+  company: NullableText,
+  line1: Type.String(),
+  line2: NullableText,
+  city: Type.String(),
+  region: NullableText,
+  postalCode: Type.String(),
+  country: Type.String(),
+  phone: NullableText,
+  isDefaultShipping: Type.Boolean(),
+  isDefaultBilling: Type.Boolean(),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema
+}, { additionalProperties: false })
+export type Address = Static<typeof AddressSchema>
+
+export const AddressPageSchema = PageSchema(AddressSchema)
+
+const AddressTextSchema = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+const OptionalAddressTextSchema = Nullable(Type.String({ maxLength: 200 }))
+const PostalCodeSchema = Type.String({ minLength: 1, maxLength: 20, pattern: '\\S' })
+export const CountryCodeSchema = Type.String({ pattern: '^[A-Z]{2}$' })
+
+const addressFields = {
+  label: Type.Optional(OptionalAddressTextSchema),
+  fullName: PersonNameSchema,
+  company: Type.Optional(OptionalAddressTextSchema),
+  line1: AddressTextSchema,
+  line2: Type.Optional(OptionalAddressTextSchema),
+  city: AddressTextSchema,
+  region: Type.Optional(OptionalAddressTextSchema),
+  postalCode: PostalCodeSchema,
+  country: CountryCodeSchema,
+  phone: Type.Optional(Nullable(PhoneSchema)),
+  isDefaultShipping: Type.Optional(Type.Boolean()),
+  isDefaultBilling: Type.Optional(Type.Boolean())
+}
+
+export const CreateAddressRequestSchema = Type.Object(addressFields, { additionalProperties: false })
+export type CreateAddressRequest = Static<typeof CreateAddressRequestSchema>
+
+export const UpdateAddressRequestSchema = Type.Partial(Type.Object(addressFields), { additionalProperties: false, minProperties: 1 })
+export type UpdateAddressRequest = Static<typeof UpdateAddressRequestSchema>

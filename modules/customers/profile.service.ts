@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql'
+import type { Account } from '../../plugins/auth.js'
+import { User } from '../auth/user.entity.js'
+import type { AuthServices } from '../auth/auth.service.js'
+import { emailTaken, invalidCode, invalidCurrentPassword } from '../auth/auth.errors.js'
+import { emailChangeCodeEmail } from '../auth/auth.emails.js'
+import { consumeCode, findLiveCode, issueCode, CODE_TTL_SECONDS } from '../auth/one-time-codes.js'
+import { normalizeEmail, verifyPassword } from '../auth/passwords.js'
+import type { Profile, UpdateProfileRequest } from './customers.schemas.js'
+
+export function toProfile (user: User): Profile {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    phone: user.phone ?? null,
+    role: user.role,
+    emailVerified: user.emailVerifiedAt !== null,
+    mustChangePassword: user.mustChangePassword,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString()
+  }
+}
+
+export async function getProfile (em: EntityManager, account: Account): Promise<Profile> {
+  return toProfile(await em.findOneOrFail(User, { id: account.id }))
+}
+
+export async function updateProfile (em: EntityManager, account: Account, input: UpdateProfileRequest): Promise<Profile> {
+  const user = await em.findOneOrFail(User, { id: account.id })
+  if (input.name !== undefined) user.name = input.name.trim()
+  if (input.phone !== undefined) user.phone = input.phone
+  await em.flush()
+  return toProfile(user)
+}
+
+/** Sends a code to the new address; nothing changes until it is verified. */
+export async function startEmailChange (em: EntityManager, services: AuthServices, account: Account, input: { newEmail: string, password: string }): Promise<{ email: string, codeExpiresIn: number }> {
+  const user = await em.findOneOrFail(User, { id: account.id })
+  if (!await verifyPassword(user.passwordHash, input.password)) throw invalidCurrentPassword()
+  const newEmail = normalizeEmail(input.newEmail)
+  if (await em.count(User, { email: newEmail }) > 0) throw emailTaken()
+  const { code } = await issueCode(em, services.codes, user, 'CHANGE_EMAIL', newEmail)
+  await services.mailer.send(emailChangeCodeEmail(newEmail, user.name, code))
+  return { email: newEmail, codeExpiresIn: CODE_TTL_SECONDS }
+}
+
+export async function verifyEmailChange (em: EntityManager, services: AuthServices, account: Account, input: { code: string }): Promise<Profile> {
+  const user = await em.findOneOrFail(User, { id: account.id })
+  const record = await consumeCode(em, services.codes, await findLiveCode(em, user, 'CHANGE_EMAIL'), input.code)
+  const newEmail = record.newEmail
+  if (newEmail === null || newEmail === undefined) throw invalidCode()
+  if (await em.count(User, { email: newEmail }) > 0) throw emailTaken()
+  user.email = newEmail
+  user.emailVerifiedAt = new Date()
+  await em.flush()
+  return toProfile(user)
+}

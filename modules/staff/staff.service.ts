@@ -1,0 +1,86 @@
+import { timingSafeEqual, createHash } from 'node:crypto'
+import type { EntityManager } from '@mikro-orm/postgresql'
+import type { Account } from '../../plugins/auth.js'
+import { invalidField } from '../../plugins/problem.js'
+import { User, type StaffRole } from '../auth/user.entity.js'
+import type { AuthServices } from '../auth/auth.service.js'
+import { emailTaken } from '../auth/auth.errors.js'
+import { staffCredentialsEmail } from '../auth/auth.emails.js'
+import { assertAcceptablePassword, generateTemporaryPassword, hashPassword, normalizeEmail } from '../auth/passwords.js'
+import { revokeAllSessions } from '../auth/sessions.js'
+import { decodeCursor, toPage } from '../common/pagination.js'
+import type { PageQuery } from '../common/common.schemas.js'
+import { bootstrapClosed, bootstrapTokenInvalid, cannotChangeOwnAccess } from './staff.errors.js'
+import type { CreateStaffRequest, Staff, UpdateStaffRequest } from './staff.schemas.js'
+
+const STAFF_ROLES: StaffRole[] = ['ADMIN', 'MODERATOR']
+
+export function toStaff (user: User): Staff {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role as StaffRole,
+    status: user.disabledAt === null ? 'ACTIVE' : 'DISABLED',
+    mustChangePassword: user.mustChangePassword,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString()
+  }
+}
+
+function sameSecret (presented: string | undefined, expected: string): boolean {
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(expected))
+}
+
+/**
+ * Creates the very first admin of an empty shop. The check and the insert run under one transaction-scoped
+ * advisory lock, so however many requests (on however many instances) race, exactly one admin is created.
+ */
+export async function bootstrapFirstAdmin (em: EntityManager, input: CreateStaffRequest, token: { expected?: string, presented?: string }): Promise<Staff> {
+  if (token.expected !== undefined && !sameSecret(token.presented, token.expected)) throw bootstrapTokenInvalid()
+  if (input.role !== 'ADMIN') throw invalidField('/body/role', 'must be ADMIN for the first staff account')
+  if (input.password === undefined) throw invalidField('/body/password', 'is required for the first admin')
+  assertAcceptablePassword(input.password, '/body/password')
+  const passwordHash = await hashPassword(input.password)
+  const email = normalizeEmail(input.email)
+  const admin = await em.transactional(async (tx) => {
+    await tx.execute("select pg_advisory_xact_lock(hashtext('commerce-api:first-admin'))")
+    if (await tx.count(User, { role: 'ADMIN' }) > 0) throw bootstrapClosed()
+    if (await tx.count(User, { email }) > 0) throw emailTaken()
+    return tx.create(User, { email, name: input.name.trim(), passwordHash, role: 'ADMIN', emailVerifiedAt: new Date() })
+  })
+  return toStaff(admin)
+}
+
+/** An admin creates staff: the account gets a generated temporary password, sent to its email. */
+export async function createStaffAccount (em: EntityManager, services: AuthServices, input: CreateStaffRequest): Promise<Staff> {
+  if (input.password !== undefined) throw invalidField('/body/password', 'must not be sent: a temporary password is generated and emailed to the new account')
+  const email = normalizeEmail(input.email)
+  if (await em.count(User, { email }) > 0) throw emailTaken()
+  const temporaryPassword = generateTemporaryPassword()
+  const user = em.create(User, { email, name: input.name.trim(), passwordHash: await hashPassword(temporaryPassword), role: input.role, mustChangePassword: true })
+  await em.flush()
+  await services.mailer.send(staffCredentialsEmail(user.email, user.name, user.role, temporaryPassword))
+  return toStaff(user)
+}
+
+export async function listStaff (em: EntityManager, query: PageQuery): Promise<{ items: Staff[], nextCursor: string | null }> {
+  const limit = query.limit ?? 20
+  const after = decodeCursor(query.cursor)
+  const rows = await em.find(User, { role: { $in: STAFF_ROLES }, ...(after === undefined ? {} : { id: { $gt: after } }) }, { orderBy: { id: 'asc' }, limit: limit + 1 })
+  return toPage(rows, limit, toStaff)
+}
+
+export async function updateStaff (em: EntityManager, caller: Account, id: string, input: UpdateStaffRequest): Promise<Staff> {
+  const user = await em.findOneOrFail(User, { id, role: { $in: STAFF_ROLES } })
+  const demoting = input.role !== undefined && input.role !== user.role
+  if (user.id === caller.id && (input.status === 'DISABLED' || demoting)) throw cannotChangeOwnAccess()
+  if (input.name !== undefined) user.name = input.name.trim()
+  if (input.role !== undefined) user.role = input.role
+  const disabling = input.status === 'DISABLED' && user.disabledAt === null
+  if (input.status !== undefined) user.disabledAt = input.status === 'DISABLED' ? (user.disabledAt ?? new Date()) : null
+  await em.flush()
+  if (disabling) await revokeAllSessions(em, user.id)
+  return toStaff(user)
+}
