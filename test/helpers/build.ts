@@ -12,6 +12,11 @@ export async function testConfig (t: Test, env: Env = {}): Promise<AppConfig> {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: t.testdir(),
+    // Tests sign in far more often than a person would; rate-limit tests lower these again.
+    AUTH_RATE_LIMIT_PER_IP: '10000',
+    AUTH_RATE_LIMIT_PER_ACCOUNT: '10000',
+    OTP_RESEND_COOLDOWN_SECONDS: '0',
     ...env,
     DATABASE_URL: databaseUrl
   }, { dotenv: false })
