@@ -4,6 +4,7 @@ import type { AccessTokenClaims, Account, AccountLookup } from '../../plugins/au
 import { Session, type Audience } from './session.entity.js'
 import { isStaffRole, type User } from './user.entity.js'
 import { invalidRefreshToken, refreshTokenReused } from './auth.errors.js'
+import { isUuid } from '../common/common.schemas.js'
 
 export interface TokenSettings {
   accessTokenTtlSeconds: number
@@ -55,7 +56,7 @@ export async function startSession (em: EntityManager, settings: TokenSettings, 
  */
 export async function rotateRefreshToken (em: EntityManager, settings: TokenSettings, refreshToken: string): Promise<TokenPair> {
   const [sessionId, secret] = refreshToken.split('.')
-  if (sessionId === undefined || secret === undefined || !/^[0-9a-f-]{36}$/.test(sessionId)) throw invalidRefreshToken()
+  if (sessionId === undefined || secret === undefined || !isUuid(sessionId)) throw invalidRefreshToken()
   const session = await em.findOne(Session, { id: sessionId }, { populate: ['user'] })
   if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= Date.now() || session.user.disabledAt !== null) {
     throw invalidRefreshToken()

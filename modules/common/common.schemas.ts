@@ -7,6 +7,13 @@ export type Id = Static<typeof IdSchema>
 
 export const TimestampSchema = Type.String({ format: 'date-time' })
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+
+/** Whether a string is a UUID PostgreSQL will accept, for ids that arrive inside opaque tokens. */
+export function isUuid (value: string): boolean {
+  return UUID.test(value)
+}
+
 export const IdParamsSchema = Type.Object({ id: IdSchema })
 
 /** A value that may also be null (`anyOf: [schema, { type: 'null' }]` in the spec). */

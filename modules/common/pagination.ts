@@ -1,4 +1,5 @@
 import { ProblemError } from '../../plugins/problem.js'
+import { isUuid } from './common.schemas.js'
 
 /**
  * Keyset pagination over UUIDv7 ids, which sort by creation time: a page is the rows after the cursor's
@@ -12,7 +13,7 @@ export function decodeCursor (cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined
   try {
     const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown }
-    if (typeof after === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(after)) return after
+    if (typeof after === 'string' && isUuid(after)) return after
   } catch {}
   throw new ProblemError(400, 'INVALID_CURSOR', 'The cursor is not one this API issued; start again without it.')
 }
