@@ -22,11 +22,16 @@ import { NoQuerySchema } from './modules/common/common.schemas.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
+/** A string from a fixed list (one `enum`, so a bad value gets one error that can name the choices). */
+function StringEnum<const T extends readonly string[]> (values: T, defaultValue: T[number]) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values, default: defaultValue })
+}
+
 const ConfigSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], { default: 'development' }),
+  NODE_ENV: StringEnum(['development', 'test', 'production'], 'development'),
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
@@ -61,6 +66,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dot
     config = envSchema<AppConfig>({
       schema: ConfigSchema,
       data: env,
+      // Without dotenv (tests), only `env` counts: nothing leaks in from the process environment.
+      env: options.dotenv ?? true,
       dotenv: (options.dotenv ?? true) ? { quiet: true } : false
     })
   } catch (error) {
@@ -80,6 +87,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dot
 function describeEnvError (error: Error): string {
   // env-schema reports Ajv errors as "env/PORT must be integer, env must have required property 'X'"
   return error.message
+    .replace(/env\/(\w+) must be equal to one of the allowed values/g, (whole, name: string) => {
+      const allowed = (ConfigSchema.properties[name as keyof AppConfig] as { enum?: string[] }).enum
+      return `${name} must be one of ${allowed?.join(', ') ?? 'the allowed values'}`
+    })
     .replace(/env\/(\w+)/g, '$1')
     .replace(/env must have required property '(\w+)'/g, '$1 is required')
 }
@@ -141,7 +152,9 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'", "'unsafe-inline'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io']
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        // Plain-HTTP deployments (behind a TLS-terminating proxy, or local) must still load /docs assets.
+        upgradeInsecureRequests: null
       }
     }
   })

@@ -30,6 +30,7 @@ export function createOrmConfig ({ clientUrl, poolMax = 10, debug = false }: Orm
       path: join(root, 'migrations'),
       glob: 'Migration*.{js,ts}',
       snapshotName: '.snapshot',
+      snapshotOnMigrate: false,
       emit: 'ts',
       transactional: true,
       allOrNothing: true

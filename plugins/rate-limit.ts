@@ -22,26 +22,24 @@ export default fp(async (app) => {
 
   await app.register(rateLimit, {
     global: false,
-    ...(redis === undefined ? {} : { redis, nameSpace: 'commerce-api:rate-limit:' }),
-    errorResponseBuilder: (request, context) => {
-      const seconds = Math.max(1, Math.ceil(context.ttl / 1000))
-      return new ProblemError(429, 'RATE_LIMITED', `Too many attempts. Try again in ${seconds} seconds.`, {
-        headers: { 'retry-after': String(seconds) }
-      })
-    }
+    ...(redis === undefined ? {} : { redis, nameSpace: 'commerce-api:rate-limit:' })
   })
 
   app.decorate('authRateLimit', (operation: string, accountKey?: (request: FastifyRequest) => string | undefined) => {
     const timeWindow = AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000
-    const limits = [app.rateLimit({ max: AUTH_RATE_LIMIT_PER_IP, timeWindow, keyGenerator: (request) => `${operation}:ip:${request.ip}` })]
-    if (accountKey !== undefined) {
-      limits.push(app.rateLimit({
-        max: AUTH_RATE_LIMIT_PER_ACCOUNT,
-        timeWindow,
-        keyGenerator: (request) => `${operation}:account:${accountKey(request) ?? ''}`,
-        allowList: (request) => accountKey(request) === undefined
-      }))
+    const perIp = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_IP, timeWindow, keyGenerator: (request) => `${operation}:ip:${request.ip}` })
+    const perAccount = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_ACCOUNT, timeWindow, keyGenerator: (request) => `${operation}:account:${accountKey?.(request) ?? ''}` })
+    // Both counters move on every request, so neither can be probed while the other is exhausted.
+    const limit: preHandlerAsyncHookHandler = async (request) => {
+      const results = [await perIp(request)]
+      if (accountKey?.(request) !== undefined) results.push(await perAccount(request))
+      const exceeded = results.filter((result) => !result.isAllowed && result.isExceeded)
+      if (exceeded.length === 0) return
+      const seconds = Math.max(1, ...exceeded.map((result) => result.isAllowed ? 0 : result.ttlInSeconds))
+      throw new ProblemError(429, 'RATE_LIMITED', `Too many attempts. Try again in ${seconds} seconds.`, {
+        headers: { 'retry-after': String(seconds) }
+      })
     }
-    return limits
+    return [limit]
   })
 }, { name: 'rate-limit', dependencies: ['config'] })

@@ -42,7 +42,7 @@ export async function signUp (em: EntityManager, services: AuthServices, input: 
 
 export async function verifyEmail (em: EntityManager, services: AuthServices, input: { email: string, code: string }): Promise<TokenPair> {
   const user = await findByEmail(em, input.email)
-  if (user === null || user.emailVerifiedAt !== null) throw invalidCode()
+  if (user === null || user.emailVerifiedAt != null) throw invalidCode()
   await consumeCode(em, services.codes, await findLiveCode(em, user, 'VERIFY_EMAIL'), input.code)
   user.emailVerifiedAt = new Date()
   await em.flush()
@@ -51,7 +51,7 @@ export async function verifyEmail (em: EntityManager, services: AuthServices, in
 
 export async function resendVerificationCode (em: EntityManager, services: AuthServices, input: { email: string }): Promise<{ message: string }> {
   const user = await findByEmail(em, input.email)
-  if (user !== null && user.emailVerifiedAt === null && await mayIssueCode(em, services.codes, user, 'VERIFY_EMAIL')) {
+  if (user !== null && user.emailVerifiedAt == null && await mayIssueCode(em, services.codes, user, 'VERIFY_EMAIL')) {
     await sendVerificationCode(em, services, user)
   }
   return ACCEPTED
@@ -62,14 +62,14 @@ async function authenticate (em: EntityManager, email: string, password: string)
   const user = await findByEmail(em, email)
   const matches = await verifyPassword(user?.passwordHash, password)
   if (user === null || !matches) throw invalidCredentials()
-  if (user.disabledAt !== null) throw accountDisabled()
+  if (user.disabledAt != null) throw accountDisabled()
   return user
 }
 
 export async function signIn (em: EntityManager, services: AuthServices, input: { email: string, password: string }): Promise<TokenPair> {
   const user = await authenticate(em, input.email, input.password)
   if (isStaffRole(user.role)) throw invalidCredentials()
-  if (user.emailVerifiedAt === null) {
+  if (user.emailVerifiedAt == null) {
     if (await mayIssueCode(em, services.codes, user, 'VERIFY_EMAIL')) await sendVerificationCode(em, services, user)
     throw emailNotVerified()
   }
@@ -88,7 +88,7 @@ export async function staffVerify (em: EntityManager, services: AuthServices, in
   const challenge = await em.findOne(OneTimeCode, { id: input.challengeId, purpose: 'STAFF_SIGNIN' }, { populate: ['user'] })
   await consumeCode(em, services.codes, challenge, input.code)
   const user = challenge?.user as User
-  if (user.disabledAt !== null) throw accountDisabled()
+  if (user.disabledAt != null) throw accountDisabled()
   return await startSession(em, services.tokens, user)
 }
 
@@ -105,7 +105,7 @@ export async function changePassword (em: EntityManager, account: { id: string, 
 
 export async function forgotPassword (em: EntityManager, services: AuthServices, input: { email: string }): Promise<{ message: string }> {
   const user = await findByEmail(em, input.email)
-  if (user !== null && user.disabledAt === null && await mayIssueCode(em, services.codes, user, 'RESET_PASSWORD')) {
+  if (user !== null && user.disabledAt == null && await mayIssueCode(em, services.codes, user, 'RESET_PASSWORD')) {
     const { code } = await issueCode(em, services.codes, user, 'RESET_PASSWORD')
     await services.mailer.send(passwordResetEmail(user.email, user.name, code))
   }

@@ -46,7 +46,7 @@ export async function mayIssueCode (em: EntityManager, settings: CodeSettings, u
  * concurrency buys more than CODE_MAX_ATTEMPTS guesses, and a code is consumed at most once.
  */
 export async function consumeCode (em: EntityManager, settings: CodeSettings, record: OneTimeCode | null, code: string): Promise<OneTimeCode> {
-  if (record === null || record.consumedAt !== null) throw invalidCode()
+  if (record === null || record.consumedAt != null) throw invalidCode()
   if (record.attempts >= CODE_MAX_ATTEMPTS) throw codeAttemptsExceeded()
   if (record.expiresAt.getTime() <= Date.now()) throw codeExpired()
   const expected = Buffer.from(record.codeHash, 'hex')

@@ -58,7 +58,7 @@ export async function rotateRefreshToken (em: EntityManager, settings: TokenSett
   const [sessionId, secret] = refreshToken.split('.')
   if (sessionId === undefined || secret === undefined || !isUuid(sessionId)) throw invalidRefreshToken()
   const session = await em.findOne(Session, { id: sessionId }, { populate: ['user'] })
-  if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= Date.now() || session.user.disabledAt !== null) {
+  if (session === null || session.revokedAt != null || session.expiresAt.getTime() <= Date.now() || session.user.disabledAt != null) {
     throw invalidRefreshToken()
   }
   const presented = Buffer.from(sha256(secret), 'hex')
@@ -93,8 +93,8 @@ export async function revokeAllSessions (em: EntityManager, userId: string, exce
 /** For the auth plugin: the live account behind an access token, read from the database. */
 export const lookupAccount: AccountLookup = async (em, claims): Promise<Account | 'revoked' | 'disabled'> => {
   const session = await em.findOne(Session, { id: claims.sid, user: claims.sub }, { populate: ['user'] })
-  if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= Date.now()) return 'revoked'
+  if (session === null || session.revokedAt != null || session.expiresAt.getTime() <= Date.now()) return 'revoked'
   const user = session.user
-  if (user.disabledAt !== null) return 'disabled'
+  if (user.disabledAt != null) return 'disabled'
   return { id: user.id, role: user.role, sessionId: session.id, audience: session.audience, mustChangePassword: user.mustChangePassword }
 }

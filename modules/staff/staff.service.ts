@@ -21,7 +21,7 @@ export function toStaff (user: User): Staff {
     email: user.email,
     name: user.name,
     role: user.role as StaffRole,
-    status: user.disabledAt === null ? 'ACTIVE' : 'DISABLED',
+    status: user.disabledAt == null ? 'ACTIVE' : 'DISABLED',
     mustChangePassword: user.mustChangePassword,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString()
@@ -78,7 +78,7 @@ export async function updateStaff (em: EntityManager, caller: Account, id: strin
   if (user.id === caller.id && (input.status === 'DISABLED' || demoting)) throw cannotChangeOwnAccess()
   if (input.name !== undefined) user.name = input.name.trim()
   if (input.role !== undefined) user.role = input.role
-  const disabling = input.status === 'DISABLED' && user.disabledAt === null
+  const disabling = input.status === 'DISABLED' && user.disabledAt == null
   if (input.status !== undefined) user.disabledAt = input.status === 'DISABLED' ? (user.disabledAt ?? new Date()) : null
   await em.flush()
   if (disabling) await revokeAllSessions(em, user.id)

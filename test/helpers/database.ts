@@ -34,6 +34,21 @@ export async function createTestDatabase (t: Test): Promise<string> {
   return url.toString()
 }
 
+/**
+ * A new database with no tables at all (not a copy of the migrated template), for tests of migrating
+ * from nothing. Dropped when the test ends.
+ */
+export async function createEmptyDatabase (t: Test): Promise<string> {
+  const name = `commerce_test_empty_${randomBytes(6).toString('hex')}`
+  await withAdmin(async (client) => { await client.query(`CREATE DATABASE ${name}`) })
+  t.teardown(async () => {
+    await withAdmin(async (client) => { await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) })
+  })
+  const url = new URL(requireEnv('TEST_DATABASE_ADMIN_URL'))
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
 /** Drops a test database at once, closing its connections: the app then finds its database gone. */
 export async function dropTestDatabase (url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1)
