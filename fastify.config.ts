@@ -19,6 +19,7 @@ import authModule from './modules/auth/auth.module.js'
 import staffModule from './modules/staff/staff.module.js'
 import customersModule from './modules/customers/customers.module.js'
 import { NoQuerySchema } from './modules/common/common.schemas.js'
+import { validatorCompiler } from './plugins/validation.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
@@ -130,10 +131,9 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
     requestIdHeader: 'x-request-id',
     bodyLimit: config.BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
-    return503OnClosing: true,
-    // allErrors: a validation failure lists every failing field, not just the first.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } }
+    return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { RouteOptions } from 'fastify'
 import { buildApp } from '../../fastify.config.js'
 import { testConfig } from '../helpers/build.js'
-import { operations, resolveRef } from '../helpers/contract.js'
+import { operations, resolveRef, spec } from '../helpers/contract.js'
 import { normalizeSchema, parametersToSchema } from '../helpers/schema-compare.js'
 
 type Json = Record<string, any>
@@ -31,6 +31,17 @@ t.test('routes and the spec agree', async (t) => {
     t.ok(operation, `${where} is documented in the spec`)
     if (operation === undefined) continue
     t.equal(operationId, operation.operationId, `${where} declares the spec's operationId`)
+
+    const access = (route.config as { access?: unknown } | undefined)?.access
+    const security = (operation.operation.security ?? spec.security ?? []) as Json[]
+    const requiresToken = security.length > 0 && security.every((requirement) => 'bearerAuth' in requirement)
+    const acceptsToken = security.some((requirement) => 'bearerAuth' in requirement)
+    if (access === 'public') {
+      t.notOk(acceptsToken, `${where} is public, and the spec asks for no token`)
+    } else {
+      const optional = (access as { optional?: boolean } | undefined)?.optional === true
+      t.ok(optional ? acceptsToken && !requiresToken : requiresToken, `${where} declares bearerAuth in the spec as its access rule requires`)
+    }
 
     const schema = (route.schema ?? {}) as Json
     const parameters = (operation.operation.parameters as Json[]).map(resolveRef)

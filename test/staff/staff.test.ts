@@ -37,7 +37,7 @@ t.test('bootstrap → admin creates a moderator → temporary password → chang
   t.equal(credentials.subject, 'Your staff account')
   const temporaryPassword = credentials.text?.trim().split('\n').at(-1) ?? ''
   t.match(temporaryPassword, /^[\w-]{20}$/, 'the email carries a generated temporary password')
-  t.ok(credentials.html?.includes(temporaryPassword), 'in the HTML part too')
+  t.ok(String(credentials.html).includes(temporaryPassword), 'in the HTML part too')
 
   const customerSignIn = await post(app, '/api/v1/auth/signin', { email: moderatorEmail, password: temporaryPassword })
   t.equal(customerSignIn.statusCode, 401, 'staff do not sign in through the customer door')
@@ -97,9 +97,9 @@ t.test('admins list, disable and re-enable staff; a disabled account is locked o
   const seen: string[] = []
   let cursor: string | null = null
   do {
-    const page = await app.inject({ method: 'GET', url: `/api/v1/admin/staff?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`, headers: bearer(admin) })
+    const page: { statusCode: number, json: <T>() => T } = await app.inject({ method: 'GET', url: `/api/v1/admin/staff?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`, headers: bearer(admin) })
     t.equal(page.statusCode, 200)
-    const body = page.json<{ items: Array<{ id: string }>, nextCursor: string | null }>()
+    const body: { items: Array<{ id: string }>, nextCursor: string | null } = page.json()
     t.ok(body.items.length <= 2)
     seen.push(...body.items.map((item) => item.id))
     cursor = body.nextCursor

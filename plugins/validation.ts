@@ -1,0 +1,20 @@
+import { Ajv, type Options } from 'ajv'
+import addFormatsModule, { type FormatsPlugin } from 'ajv-formats'
+import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin
+
+const common: Options = {
+  removeAdditional: false, // unknown properties are rejected, never silently dropped
+  useDefaults: true,
+  allErrors: true // a validation failure lists every failing field, not just the first
+}
+
+// Query strings, path parameters and headers arrive as text and are coerced to their declared types;
+// a JSON body is taken as sent, so `{ "email": 42 }` is a wrong type rather than the string "42".
+const coercing = addFormats(new Ajv({ ...common, coerceTypes: 'array' }))
+const exact = addFormats(new Ajv({ ...common, coerceTypes: false }))
+
+export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
+  (httpPart === 'body' ? exact : coercing).compile(schema as object)
