@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import { EVERY_ROLE } from '../../plugins/auth.js'
 import { problemResponses } from '../common/common.schemas.js'
 import { authServicesOf } from './auth.context.js'
 import { normalizeEmail } from './passwords.js'
@@ -10,8 +11,6 @@ import {
   AcceptedSchema, ChangePasswordRequestSchema, EmailOnlyRequestSchema, RefreshRequestSchema, ResetPasswordRequestSchema,
   SignInRequestSchema, SignUpRequestSchema, TokenPairSchema, VerificationPendingSchema, VerifyEmailRequestSchema
 } from './auth.schemas.js'
-
-const ANY_ROLE = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
 
 /** The per-account rate-limit key of requests that name an account by email. */
 export const byEmail = (request: FastifyRequest): string | undefined => {
@@ -71,7 +70,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => await rotateRefreshToken(request.em, services.tokens, request.body.refreshToken))
 
   app.post('/signout', {
-    config: { access: { roles: ANY_ROLE, allowPasswordChangePending: true } },
+    config: { access: { roles: EVERY_ROLE, allowPasswordChangePending: true } },
     schema: {
       operationId: 'signOut',
       response: { 204: Type.Null(), ...problemResponses(400, 401, 500) }
@@ -82,7 +81,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/signout-all', {
-    config: { access: { roles: ANY_ROLE, allowPasswordChangePending: true } },
+    config: { access: { roles: EVERY_ROLE, allowPasswordChangePending: true } },
     schema: {
       operationId: 'signOutEverywhere',
       response: { 204: Type.Null(), ...problemResponses(400, 401, 500) }
@@ -93,7 +92,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/password/change', {
-    config: { access: { roles: ANY_ROLE, allowPasswordChangePending: true } },
+    config: { access: { roles: EVERY_ROLE, allowPasswordChangePending: true } },
     preHandler: app.authRateLimit('password-change', (request) => request.account?.id),
     schema: {
       operationId: 'changePassword',

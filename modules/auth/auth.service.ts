@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Mailer } from '../../plugins/mail.js'
 import { OneTimeCode } from './one-time-code.entity.js'
-import { User, isStaffRole } from './user.entity.js'
+import { User, isStaffRole, lockUser } from './user.entity.js'
 import { consumeCode, findLiveCode, issueCode, mayIssueCode, CODE_TTL_SECONDS, type CodeSettings } from './one-time-codes.js'
 import { revokeAllSessions, startSession, type TokenPair, type TokenSettings } from './sessions.js'
 import { assertAcceptablePassword, hashPassword, normalizeEmail, verifyPassword } from './passwords.js'
@@ -93,14 +93,16 @@ export async function staffVerify (em: EntityManager, services: AuthServices, in
 }
 
 export async function changePassword (em: EntityManager, account: { id: string, sessionId: string }, input: { currentPassword: string, newPassword: string }): Promise<void> {
-  const user = await em.findOneOrFail(User, { id: account.id })
-  if (!await verifyPassword(user.passwordHash, input.currentPassword)) throw invalidCurrentPassword()
   if (input.newPassword === input.currentPassword) throw invalidField('/body/newPassword', 'must differ from the current password')
   assertAcceptablePassword(input.newPassword, '/body/newPassword')
-  user.passwordHash = await hashPassword(input.newPassword)
-  user.mustChangePassword = false
-  await em.flush()
-  await revokeAllSessions(em, user.id, account.sessionId)
+  const passwordHash = await hashPassword(input.newPassword)
+  await em.transactional(async (tx) => {
+    const user = await lockUser(tx, account.id)
+    if (!await verifyPassword(user.passwordHash, input.currentPassword)) throw invalidCurrentPassword()
+    user.passwordHash = passwordHash
+    user.mustChangePassword = false
+    await revokeAllSessions(tx, user.id, account.sessionId)
+  })
 }
 
 export async function forgotPassword (em: EntityManager, services: AuthServices, input: { email: string }): Promise<{ message: string }> {

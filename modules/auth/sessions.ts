@@ -92,7 +92,8 @@ export async function revokeAllSessions (em: EntityManager, userId: string, exce
 
 /** For the auth plugin: the live account behind an access token, read from the database. */
 export const lookupAccount: AccountLookup = async (em, claims): Promise<Account | 'revoked' | 'disabled'> => {
-  const session = await em.findOne(Session, { id: claims.sid, user: claims.sub }, { populate: ['user'] })
+  // A fork of its own: the use case that follows loads the user fresh rather than this copy.
+  const session = await em.fork().findOne(Session, { id: claims.sid, user: claims.sub }, { populate: ['user'] })
   if (session === null || session.revokedAt != null || session.expiresAt.getTime() <= Date.now()) return 'revoked'
   const user = session.user
   if (user.disabledAt != null) return 'disabled'

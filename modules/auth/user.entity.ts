@@ -1,4 +1,4 @@
-import { defineEntity, p } from '@mikro-orm/core'
+import { defineEntity, LockMode, p, type EntityManager } from '@mikro-orm/core'
 import { entityProperties } from '../common/entity-properties.js'
 
 export const ROLES = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
@@ -31,3 +31,11 @@ export function isStaffRole (role: Role): role is StaffRole {
 }
 
 UserSchema.setClass(User)
+
+/**
+ * Reads the user's current row and locks it until the transaction ends: concurrent changes to one account
+ * are serialised, each applied to the latest version (a copy loaded earlier in the request may be stale).
+ */
+export async function lockUser (tx: EntityManager, id: string): Promise<User> {
+  return await tx.findOneOrFail(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
+}

@@ -1,14 +1,14 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Account } from '../../plugins/auth.js'
 import { invalidField, ProblemError } from '../../plugins/problem.js'
-import { User } from '../auth/user.entity.js'
+import { lockUser } from '../auth/user.entity.js'
 import { decodeCursor, toPage } from '../common/pagination.js'
 import type { PageQuery } from '../common/common.schemas.js'
 import { Address as AddressEntity } from './address.entity.js'
+import { ISO_COUNTRY_CODES } from './countries.js'
 import type { Address, CreateAddressRequest, UpdateAddressRequest } from './customers.schemas.js'
 
 const MAX_ADDRESSES = 100
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
 
 export function toAddress (address: AddressEntity): Address {
   return {
@@ -30,9 +30,9 @@ export function toAddress (address: AddressEntity): Address {
   }
 }
 
-/** The schema checks the shape (two capitals); ICU's region data checks it names a country. */
+/** The schema checks the shape (two capitals); the list of assigned codes checks it names a country. */
 function assertCountry (country: string | undefined): void {
-  if (country !== undefined && regionNames.of(country) === undefined) {
+  if (country !== undefined && !ISO_COUNTRY_CODES.has(country)) {
     throw invalidField('/body/country', 'is not an ISO 3166-1 alpha-2 country code')
   }
 }
@@ -43,11 +43,15 @@ async function findOwn (em: EntityManager, account: Account, id: string): Promis
 }
 
 /**
- * Applies the default flags inside a transaction that has locked the customer's row, so concurrent
- * requests setting defaults are serialised and the last one wins.
+ * Locks the customer's row for the rest of the transaction, so concurrent changes to the address book are
+ * serialised: each reads the addresses only after the previous change committed, and the last one wins.
  */
+async function lockAddressBook (tx: EntityManager, account: Account): Promise<void> {
+  await lockUser(tx, account.id)
+}
+
+/** Applies the default flags; the caller holds the address book's lock. */
 async function clearOtherDefaults (tx: EntityManager, account: Account, address: AddressEntity, input: { isDefaultShipping?: boolean, isDefaultBilling?: boolean }): Promise<void> {
-  await tx.findOneOrFail(User, { id: account.id }, { lockMode: LockMode.PESSIMISTIC_WRITE })
   const others = { user: account.id, id: { $ne: address.id } }
   if (input.isDefaultShipping === true) await tx.nativeUpdate(AddressEntity, { ...others, isDefaultShipping: true }, { isDefaultShipping: false })
   if (input.isDefaultBilling === true) await tx.nativeUpdate(AddressEntity, { ...others, isDefaultBilling: true }, { isDefaultBilling: false })
@@ -67,7 +71,7 @@ export async function getAddress (em: EntityManager, account: Account, id: strin
 export async function createAddress (em: EntityManager, account: Account, input: CreateAddressRequest): Promise<Address> {
   assertCountry(input.country)
   const address = await em.transactional(async (tx) => {
-    await tx.findOneOrFail(User, { id: account.id }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+    await lockAddressBook(tx, account)
     if (await tx.count(AddressEntity, { user: account.id }) >= MAX_ADDRESSES) {
       throw new ProblemError(409, 'ADDRESS_BOOK_FULL', `An address book holds at most ${MAX_ADDRESSES} addresses; delete one first.`)
     }
@@ -81,6 +85,8 @@ export async function createAddress (em: EntityManager, account: Account, input:
 export async function updateAddress (em: EntityManager, account: Account, id: string, input: UpdateAddressRequest): Promise<Address> {
   assertCountry(input.country)
   const address = await em.transactional(async (tx) => {
+    // Lock, then read: an address read before the lock may be changed by the time it is written back.
+    await lockAddressBook(tx, account)
     const found = await findOwn(tx, account, id)
     await clearOtherDefaults(tx, account, found, input)
     tx.assign(found, input)

@@ -1,18 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { EVERY_ROLE } from '../../plugins/auth.js'
 import { problemResponses } from '../common/common.schemas.js'
 import { authServicesOf } from '../auth/auth.context.js'
 import { CodeOnlyRequestSchema, VerificationPendingSchema } from '../auth/auth.schemas.js'
 import { getProfile, startEmailChange, updateProfile, verifyEmailChange } from './profile.service.js'
 import { EmailChangeRequestSchema, ProfileSchema, UpdateProfileRequestSchema } from './customers.schemas.js'
 
-const ANY_ROLE = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
-
 export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = authServicesOf(app)
 
   app.get('/', {
     prefixTrailingSlash: 'no-slash',
-    config: { access: { roles: ANY_ROLE } },
+    config: { access: { roles: EVERY_ROLE } },
     schema: {
       operationId: 'getProfile',
       response: { 200: ProfileSchema, ...problemResponses(400, 401, 403, 500) }
@@ -21,7 +20,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/', {
     prefixTrailingSlash: 'no-slash',
-    config: { access: { roles: ANY_ROLE } },
+    config: { access: { roles: EVERY_ROLE } },
     schema: {
       operationId: 'updateProfile',
       body: UpdateProfileRequestSchema,
@@ -30,7 +29,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => await updateProfile(request.em, request.account!, request.body))
 
   app.post('/email', {
-    config: { access: { roles: ANY_ROLE } },
+    config: { access: { roles: EVERY_ROLE } },
     preHandler: app.authRateLimit('email-change', (request) => request.account?.id),
     schema: {
       operationId: 'startEmailChange',
@@ -40,7 +39,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => reply.code(202).send(await startEmailChange(request.em, services, request.account!, request.body)))
 
   app.post('/email/verify', {
-    config: { access: { roles: ANY_ROLE } },
+    config: { access: { roles: EVERY_ROLE } },
     preHandler: app.authRateLimit('email-change-verify', (request) => request.account?.id),
     schema: {
       operationId: 'verifyEmailChange',

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Account } from '../../plugins/auth.js'
-import { User } from '../auth/user.entity.js'
+import { lockUser, User } from '../auth/user.entity.js'
 import type { AuthServices } from '../auth/auth.service.js'
 import { emailTaken, invalidCode, invalidCurrentPassword } from '../auth/auth.errors.js'
 import { emailChangeCodeEmail } from '../auth/auth.emails.js'
@@ -15,7 +15,7 @@ export function toProfile (user: User): Profile {
     name: user.name,
     phone: user.phone ?? null,
     role: user.role,
-    emailVerified: user.emailVerifiedAt !== null,
+    emailVerified: user.emailVerifiedAt != null,
     mustChangePassword: user.mustChangePassword,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString()
@@ -27,10 +27,12 @@ export async function getProfile (em: EntityManager, account: Account): Promise<
 }
 
 export async function updateProfile (em: EntityManager, account: Account, input: UpdateProfileRequest): Promise<Profile> {
-  const user = await em.findOneOrFail(User, { id: account.id })
-  if (input.name !== undefined) user.name = input.name.trim()
-  if (input.phone !== undefined) user.phone = input.phone
-  await em.flush()
+  const user = await em.transactional(async (tx) => {
+    const found = await lockUser(tx, account.id)
+    if (input.name !== undefined) found.name = input.name.trim()
+    if (input.phone !== undefined) found.phone = input.phone
+    return found
+  })
   return toProfile(user)
 }
 
@@ -49,10 +51,13 @@ export async function verifyEmailChange (em: EntityManager, services: AuthServic
   const user = await em.findOneOrFail(User, { id: account.id })
   const record = await consumeCode(em, services.codes, await findLiveCode(em, user, 'CHANGE_EMAIL'), input.code)
   const newEmail = record.newEmail
-  if (newEmail === null || newEmail === undefined) throw invalidCode()
-  if (await em.count(User, { email: newEmail }) > 0) throw emailTaken()
-  user.email = newEmail
-  user.emailVerifiedAt = new Date()
-  await em.flush()
-  return toProfile(user)
+  if (newEmail == null) throw invalidCode()
+  const changed = await em.transactional(async (tx) => {
+    const locked = await lockUser(tx, account.id)
+    if (await tx.count(User, { email: newEmail }) > 0) throw emailTaken()
+    locked.email = newEmail
+    locked.emailVerifiedAt = new Date()
+    return locked
+  })
+  return toProfile(changed)
 }

@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Account } from '../../plugins/auth.js'
 import { invalidField } from '../../plugins/problem.js'
-import { User, type StaffRole } from '../auth/user.entity.js'
+import { STAFF_ROLES, User, type StaffRole } from '../auth/user.entity.js'
 import type { AuthServices } from '../auth/auth.service.js'
 import { emailTaken } from '../auth/auth.errors.js'
 import { staffCredentialsEmail } from '../auth/auth.emails.js'
@@ -12,8 +12,6 @@ import { decodeCursor, toPage } from '../common/pagination.js'
 import type { PageQuery } from '../common/common.schemas.js'
 import { bootstrapClosed, bootstrapTokenInvalid, cannotChangeOwnAccess } from './staff.errors.js'
 import type { CreateStaffRequest, Staff, UpdateStaffRequest } from './staff.schemas.js'
-
-const STAFF_ROLES: StaffRole[] = ['ADMIN', 'MODERATOR']
 
 export function toStaff (user: User): Staff {
   return {
@@ -68,12 +66,12 @@ export async function createStaffAccount (em: EntityManager, services: AuthServi
 export async function listStaff (em: EntityManager, query: PageQuery): Promise<{ items: Staff[], nextCursor: string | null }> {
   const limit = query.limit ?? 20
   const after = decodeCursor(query.cursor)
-  const rows = await em.find(User, { role: { $in: STAFF_ROLES }, ...(after === undefined ? {} : { id: { $gt: after } }) }, { orderBy: { id: 'asc' }, limit: limit + 1 })
+  const rows = await em.find(User, { role: { $in: [...STAFF_ROLES] }, ...(after === undefined ? {} : { id: { $gt: after } }) }, { orderBy: { id: 'asc' }, limit: limit + 1 })
   return toPage(rows, limit, toStaff)
 }
 
 export async function updateStaff (em: EntityManager, caller: Account, id: string, input: UpdateStaffRequest): Promise<Staff> {
-  const user = await em.findOneOrFail(User, { id, role: { $in: STAFF_ROLES } })
+  const user = await em.findOneOrFail(User, { id, role: { $in: [...STAFF_ROLES] } })
   const demoting = input.role !== undefined && input.role !== user.role
   if (user.id === caller.id && (input.status === 'DISABLED' || demoting)) throw cannotChangeOwnAccess()
   if (input.name !== undefined) user.name = input.name.trim()

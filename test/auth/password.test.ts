@@ -72,3 +72,16 @@ t.test('a reset code also proves an unverified address', async (t) => {
   t.equal((await post(app, '/api/v1/auth/password/reset', { email, code, newPassword: NEW_PASSWORD })).statusCode, 204)
   t.equal((await post(app, '/api/v1/auth/signin', { email, password: NEW_PASSWORD })).statusCode, 200)
 })
+
+t.test('concurrent password changes with the same current password: exactly one wins', async (t) => {
+  const harness = await buildWithMail(t)
+  const { app } = harness
+  const customer = await signUpVerified(harness)
+  const attempts = await Promise.all(Array.from({ length: 5 }, async (_, index) =>
+    await post(app, '/api/v1/auth/password/change', { currentPassword: PASSWORD, newPassword: `${NEW_PASSWORD} ${index}` }, bearer(customer))))
+  const statuses = attempts.map((response) => response.statusCode).sort()
+  t.same(statuses, [204, 400, 400, 400, 400], 'the rest find the current password already changed')
+  t.ok(attempts.filter((response) => response.statusCode === 400).every((response) => response.json().code === 'INVALID_CURRENT_PASSWORD'))
+  const winner = attempts.findIndex((response) => response.statusCode === 204)
+  t.equal((await post(app, '/api/v1/auth/signin', { email: customer.email, password: `${NEW_PASSWORD} ${winner}` })).statusCode, 200)
+})
