@@ -5,6 +5,8 @@ import { ProblemError } from './problem.js'
 
 export type AccessRole = 'CUSTOMER' | 'ADMIN' | 'MODERATOR'
 const STAFF_ROLES: readonly AccessRole[] = ['ADMIN', 'MODERATOR']
+/** For routes every signed-in account may call. */
+export const EVERY_ROLE: readonly AccessRole[] = ['CUSTOMER', 'ADMIN', 'MODERATOR']
 
 /**
  * Who may call a route, declared in its `config.access`:
