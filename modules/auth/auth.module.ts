@@ -1,11 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { authRoutes } from './auth.routes.js'
 import { staffAuthRoutes } from './staff-auth.routes.js'
+import { purgeDeadCredentials } from './credentials-cleanup.js'
 
 /** Sign-up, sign-in, sessions and passwords for customers; two-step sign-in for staff. */
 const authModule: FastifyPluginAsync = async (app) => {
   await app.register(authRoutes, { prefix: '/auth' })
   await app.register(staffAuthRoutes, { prefix: '/admin/auth' })
+  app.scheduleJob({
+    name: 'purge-dead-credentials',
+    everyMs: 60 * 60 * 1000,
+    run: async (em) => {
+      const purged = await purgeDeadCredentials(em)
+      app.log.info(purged, 'purged expired one-time codes and sessions')
+    }
+  })
 }
 
 export default authModule

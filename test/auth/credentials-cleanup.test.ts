@@ -1,0 +1,22 @@
+import t from 'tap'
+import { buildWithMail, post, signUpVerified, uniqueEmail, PASSWORD } from '../helpers/identity.js'
+import { purgeDeadCredentials } from '../../modules/auth/credentials-cleanup.js'
+
+t.test('the cleanup job deletes long-dead codes and sessions and keeps live ones', async (t) => {
+  const harness = await buildWithMail(t)
+  const { app } = harness
+  const live = await signUpVerified(harness)
+  await signUpVerified(harness)
+  await post(app, '/api/v1/auth/signup', { email: uniqueEmail(), password: PASSWORD, name: 'Pending' })
+  const em = app.orm.em.fork()
+  // Age everything but the first customer's session by two months.
+  await em.execute("update one_time_codes set expires_at = now() - interval '60 days'")
+  await em.execute("update sessions set expires_at = now() - interval '60 days' where id <> ?", [live.refreshToken.split('.')[0]])
+
+  t.ok(await app.runJobOnce({ name: 'purge-dead-credentials', everyMs: 1, run: async (tx) => { t.same(await purgeDeadCredentials(tx), { codes: 3, sessions: 1 }) } }), 'the job ran under its lock')
+  const [codes] = await em.execute<Array<{ count: string }>>('select count(*) from one_time_codes')
+  const [sessions] = await em.execute<Array<{ count: string }>>('select count(*) from sessions')
+  t.equal(Number(codes?.count), 0)
+  t.equal(Number(sessions?.count), 1)
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${live.accessToken}` } })).statusCode, 200, 'the live session still works')
+})
