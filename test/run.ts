@@ -14,6 +14,7 @@ import { migrateUnderLock } from '../plugins/db/migrations.js'
 import { startEmbeddedPostgres } from '../plugins/db/embedded.js'
 
 const COVERAGE_FLOOR = 85
+const COVERAGE_DIR = '.tap/c8'
 const config = loadConfig(process.env, { dotenv: false })
 const templateName = `commerce_test_template_${process.pid}`
 
@@ -54,7 +55,9 @@ try {
   await orm.close()
 
   exitCode = await new Promise<number>((resolve) => {
-    const child = spawn('tap', process.argv.slice(2), {
+    // c8 merges the raw V8 coverage of every test process before mapping it to the TypeScript sources.
+    const c8 = ['--reporter=text-summary', '--reporter=json-summary', `--report-dir=${COVERAGE_DIR}`, `--temp-directory=${COVERAGE_DIR}/tmp`, '--exclude=test/**', '--exclude=bench/**']
+    const child = spawn('c8', [...c8, 'tap', ...process.argv.slice(2)], {
       stdio: 'inherit',
       env: { ...process.env, TEST_DATABASE_ADMIN_URL: adminUrl, TEST_DATABASE_TEMPLATE: templateName }
     })
@@ -70,7 +73,7 @@ process.exit(exitCode)
 
 /** A full run fails when line coverage falls below the floor. */
 async function checkCoverage (): Promise<number> {
-  const summary = JSON.parse(await readFile('.tap/report/coverage-summary.json', 'utf8')) as { total: { lines: { pct: number } } }
+  const summary = JSON.parse(await readFile(`${COVERAGE_DIR}/coverage-summary.json`, 'utf8')) as { total: { lines: { pct: number } } }
   const lines = summary.total.lines.pct
   if (lines < COVERAGE_FLOOR) {
     console.error(`# ERROR: line coverage ${lines}% is below ${COVERAGE_FLOOR}%`)

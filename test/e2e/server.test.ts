@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createTestDatabase } from '../helpers/database.js'
 import { httpClient } from '../helpers/client.js'
-import { startServer } from '../helpers/server.js'
+import { SERVER_PROCESS_ENV, startServer } from '../helpers/server.js'
 
 t.test('the real server answers a generated client over HTTP and shuts down cleanly', async (t) => {
   const server = await startServer(t, { DATABASE_URL: await createTestDatabase(t) })
@@ -37,7 +37,7 @@ t.test('the real server answers a generated client over HTTP and shuts down clea
 t.test('a bad setting stops the process with one line naming the variable', async (t) => {
   const { spawnSync } = await import('node:child_process')
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    env: { PATH: process.env.PATH ?? '', PORT: 'eighty', DATABASE_URL: 'postgres://localhost/none' },
+    env: { ...SERVER_PROCESS_ENV, PORT: 'eighty', DATABASE_URL: 'postgres://localhost/none' },
     encoding: 'utf8'
   })
   t.equal(result.status, 1)

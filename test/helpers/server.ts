@@ -7,6 +7,13 @@ import { findFreePort } from '../../plugins/db/embedded.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
+/**
+ * The environment of a server process: nothing inherited but PATH. NODE_V8_COVERAGE, which Node would
+ * otherwise pass on, is blanked: the server runs through tsx, whose output differs from the test
+ * processes' and would garble the merged coverage.
+ */
+export const SERVER_PROCESS_ENV = { PATH: process.env.PATH ?? '', NODE_V8_COVERAGE: '' }
+
 export interface RunningServer {
   baseUrl: string
   process: ChildProcess
@@ -20,7 +27,7 @@ export async function startServer (t: Test, env: Record<string, string>): Promis
   const port = await findFreePort()
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server.ts')], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...SERVER_PROCESS_ENV, NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
