@@ -22,7 +22,16 @@ export default fp<{ migrate: boolean }>(async (app, { migrate }) => {
   if (DATABASE_URL === undefined) throw new Error('DATABASE_URL must be resolved before the app is built')
 
   const orm = await MikroORM.init(createOrmConfig({ clientUrl: DATABASE_URL, poolMax: DATABASE_POOL_MAX }))
-  app.addHook('onClose', async () => { await orm.close() })
+
+  // Requests whose client went away are no longer counted by the HTTP server, yet their handlers may still
+  // be using the database: closing waits for every handler to reply before it closes the pool.
+  const inFlight = new Set<string>()
+  app.addHook('onSend', async (request) => { inFlight.delete(request.id) })
+  app.addHook('onClose', async () => {
+    const deadline = Date.now() + app.config.SHUTDOWN_TIMEOUT_MS
+    while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await orm.close()
+  })
   if (migrate) {
     const applied = await migrateUnderLock(orm)
     if (applied.length > 0) app.log.info({ migrations: applied }, 'database migrations applied')
@@ -31,6 +40,7 @@ export default fp<{ migrate: boolean }>(async (app, { migrate }) => {
   app.decorate('orm', orm)
   app.decorateRequest('em', null as unknown as EntityManager)
   app.addHook('onRequest', (request, reply, done) => {
+    inFlight.add(request.id)
     RequestContext.create(orm.em, () => {
       request.em = RequestContext.getEntityManager() as EntityManager
       done()

@@ -90,12 +90,26 @@ export async function revokeAllSessions (em: EntityManager, userId: string, exce
   }, { revokedAt: new Date() })
 }
 
-/** For the auth plugin: the live account behind an access token, read from the database. */
+interface AccountRow {
+  role: Account['role']
+  must_change_password: boolean
+  disabled_at: Date | null
+  audience: Account['audience']
+  revoked_at: Date | null
+  expires_at: Date
+}
+
+/**
+ * For the auth plugin: the live account behind an access token. It runs on every authenticated request,
+ * so it is one indexed join in plain SQL rather than two hydrated entities.
+ */
 export const lookupAccount: AccountLookup = async (em, claims): Promise<Account | 'revoked' | 'disabled'> => {
-  // A fork of its own: the use case that follows loads the user fresh rather than this copy.
-  const session = await em.fork().findOne(Session, { id: claims.sid, user: claims.sub }, { populate: ['user'] })
-  if (session === null || session.revokedAt != null || session.expiresAt.getTime() <= Date.now()) return 'revoked'
-  const user = session.user
-  if (user.disabledAt != null) return 'disabled'
-  return { id: user.id, role: user.role, sessionId: session.id, audience: session.audience, mustChangePassword: user.mustChangePassword }
+  const [row] = await em.execute<AccountRow[]>(
+    `select u.role, u.must_change_password, u.disabled_at, s.audience, s.revoked_at, s.expires_at
+       from sessions s join users u on u.id = s.user_id
+      where s.id = ? and s.user_id = ?`,
+    [claims.sid, claims.sub])
+  if (row === undefined || row.revoked_at !== null || new Date(row.expires_at).getTime() <= Date.now()) return 'revoked'
+  if (row.disabled_at !== null) return 'disabled'
+  return { id: claims.sub, role: row.role, sessionId: claims.sid, audience: row.audience, mustChangePassword: row.must_change_password }
 }
