@@ -81,6 +81,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dot
     if (config.JWT_SECRET === DEV_JWT_SECRET || config.JWT_SECRET.length < 32) {
       throw new ConfigError('Invalid configuration: JWT_SECRET must be set to a random string of at least 32 characters in production')
     }
+    if (config.SMTP_URL === undefined) {
+      throw new ConfigError('Invalid configuration: SMTP_URL must be set in production (sign-up, sign-in codes and password resets are emailed)')
+    }
   }
   return config
 }

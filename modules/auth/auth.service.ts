@@ -89,6 +89,8 @@ export async function staffVerify (em: EntityManager, services: AuthServices, in
   await consumeCode(em, services.codes, challenge, input.code)
   const user = challenge?.user as User
   if (user.disabledAt != null) throw accountDisabled()
+  // The code arrived by email: the address is proven.
+  user.emailVerifiedAt ??= new Date()
   return await startSession(em, services.tokens, user)
 }
 

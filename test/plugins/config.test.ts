@@ -116,9 +116,16 @@ t.test('production refuses the development or a short JWT secret', async (t) => 
   }
 })
 
-t.test('production with a database and a strong secret is accepted', async (t) => {
-  const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://shop:pw@db.internal:5432/shop', JWT_SECRET: GOOD_SECRET }, { dotenv: false })
-  t.match(config, { NODE_ENV: 'production', DATABASE_URL: 'postgres://shop:pw@db.internal:5432/shop', JWT_SECRET: GOOD_SECRET })
+t.test('production refuses to run without a mail server', async (t) => {
+  const error = configError({ NODE_ENV: 'production', DATABASE_URL: 'postgres://shop:pw@db.internal:5432/shop', JWT_SECRET: GOOD_SECRET })
+  t.type(error, ConfigError)
+  t.equal(error.message, 'Invalid configuration: SMTP_URL must be set in production (sign-up, sign-in codes and password resets are emailed)')
+})
+
+t.test('production with a database, a strong secret and a mail server is accepted', async (t) => {
+  const env = { NODE_ENV: 'production', DATABASE_URL: 'postgres://shop:pw@db.internal:5432/shop', JWT_SECRET: GOOD_SECRET, SMTP_URL: 'smtps://user:pw@mail.internal:465' }
+  const config = loadConfig(env, { dotenv: false })
+  t.match(config, env)
 })
 
 t.test('a .env file in the working directory is read unless dotenv is off', async (t) => {
