@@ -27,7 +27,7 @@ export async function startServer (t: Test, env: Record<string, string>): Promis
   const port = await findFreePort()
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server.ts')], {
     cwd: root,
-    env: { ...SERVER_PROCESS_ENV, NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...SERVER_PROCESS_ENV, NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: t.testdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
