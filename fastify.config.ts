@@ -125,13 +125,18 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
           '*.token',
           '*.accessToken',
           '*.refreshToken',
-          '*.code'
+          // One-time codes, where a body is logged; error codes (err.code) stay visible.
+          'body.code'
         ],
         censor: '[redacted]'
       }
     },
-    genReqId: () => uuidv7(),
-    requestIdHeader: 'x-request-id',
+    // An incoming X-Request-Id is kept when it looks like an id (it ends up in every log line).
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id']
+      return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : uuidv7()
+    },
     bodyLimit: config.BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
     return503OnClosing: true

@@ -22,6 +22,8 @@ t.test('the real server answers a generated client over HTTP and shuts down clea
 
   const kept = await fetch(`${server.baseUrl}/health/live`, { headers: { 'x-request-id': 'trace-abc-123' } })
   t.equal(kept.headers.get('x-request-id'), 'trace-abc-123', 'an incoming request id is kept')
+  const replaced = await fetch(`${server.baseUrl}/health/live`, { headers: { 'x-request-id': 'not an id; '.repeat(20) } })
+  t.match(replaced.headers.get('x-request-id'), /^[0-9a-f-]{36}$/, 'one that does not look like an id is replaced')
 
   const missing = await fetch(`${server.baseUrl}/api/v1/nothing-here`)
   t.equal(missing.status, 404)
