@@ -7,6 +7,7 @@ import cors from '@fastify/cors'
 import { uuidv7 } from 'uuidv7'
 import configPlugin from './plugins/config.js'
 import problemPlugin from './plugins/problem.js'
+import validationPlugin from './plugins/validation.js'
 import dbPlugin from './plugins/db.js'
 import docsPlugin from './plugins/docs.js'
 import jobsPlugin from './plugins/jobs.js'
@@ -19,7 +20,6 @@ import authModule from './modules/auth/auth.module.js'
 import staffModule from './modules/staff/staff.module.js'
 import customersModule from './modules/customers/customers.module.js'
 import { NoQuerySchema } from './modules/common/common.schemas.js'
-import { validatorCompiler } from './plugins/validation.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
@@ -141,7 +141,6 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
     trustProxy: config.TRUST_PROXY,
     return503OnClosing: true
   }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(validatorCompiler)
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
@@ -174,6 +173,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   // Our infrastructure
   app.register(configPlugin, { config })
   app.register(problemPlugin)
+  app.register(validationPlugin)
   app.register(dbPlugin, { migrate: options.migrate ?? true })
   app.register(jobsPlugin)
   app.register(mailPlugin)

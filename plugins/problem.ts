@@ -153,10 +153,6 @@ function fieldPointer (context: string, instancePath: string, params: Record<str
 
 /** Turns every error and every unknown route into application/problem+json. */
 export default fp(async (app) => {
-  // Request bodies are JSON only, as the contract says: without this, Fastify's built-in text/plain parser
-  // would hand a string to the body schema and a wrong content type would read as a confusing 400.
-  app.removeContentTypeParser('text/plain')
-
   app.setErrorHandler((error, request, reply) => {
     const { problem, headers } = toProblem(error, request.url)
     if (problem.status >= 500) {

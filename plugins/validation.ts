@@ -1,5 +1,6 @@
 import { Ajv, type Options } from 'ajv'
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats'
+import fp from 'fastify-plugin'
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -16,5 +17,13 @@ const common: Options = {
 const coercing = addFormats(new Ajv({ ...common, coerceTypes: 'array' }))
 const exact = addFormats(new Ajv({ ...common, coerceTypes: false }))
 
-export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
+const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? exact : coercing).compile(schema as object)
+
+/** How requests are read: JSON bodies only, taken exactly as sent; every failing field reported. */
+export default fp(async (app) => {
+  app.setValidatorCompiler(validatorCompiler)
+  // Without this, Fastify's built-in text/plain parser would hand a string to the body schema, and a
+  // wrong content type would read as a confusing 400 instead of 415.
+  app.removeContentTypeParser('text/plain')
+}, { name: 'validation' })

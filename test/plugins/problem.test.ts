@@ -7,6 +7,7 @@ import {
   OptimisticLockError,
   UniqueConstraintViolationException
 } from '@mikro-orm/core'
+import validationPlugin from '../../plugins/validation.js'
 import problemPlugin, { ProblemError, problemType, toProblem } from '../../plugins/problem.js'
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8'
@@ -226,16 +227,16 @@ interface BareApp {
   logLines: () => Array<Record<string, any>>
 }
 
-/** The problem plugin alone on a bare Fastify, configured like buildApp, with its log captured. */
+/** The problem plugin on a bare Fastify, with request validation as buildApp has it, and its log captured. */
 async function bareApp (t: Test): Promise<BareApp> {
   const lines: string[] = []
   const app = Fastify({
     logger: { level: 'info', stream: { write: (line: string) => { lines.push(line) } } },
     requestIdHeader: 'x-request-id',
-    bodyLimit: 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    bodyLimit: 1024
   })
   await app.register(problemPlugin)
+  await app.register(validationPlugin)
   app.post('/signup', { schema: { body: SignupBodySchema } }, async () => ({ ok: true }))
   app.get('/explode', async () => { throw new Error(SECRET_FAILURE) })
   t.teardown(async () => { await app.close() })
