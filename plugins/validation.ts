@@ -2,6 +2,7 @@ import { Ajv, type Options } from 'ajv'
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats'
 import fp from 'fastify-plugin'
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
+import { invalidField } from './problem.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin
@@ -20,8 +21,23 @@ const exact = addFormats(new Ajv({ ...common, coerceTypes: false }))
 const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? exact : coercing).compile(schema as object)
 
+/** The JSON pointer of the first string holding a NUL character, which PostgreSQL text cannot store. */
+function findNul (value: unknown, pointer: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? pointer : undefined
+  if (value === null || typeof value !== 'object') return undefined
+  for (const [key, item] of Object.entries(value)) {
+    const found = findNul(item, `${pointer}/${key}`)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
 /** How requests are read: JSON bodies only, taken exactly as sent; every failing field reported. */
 export default fp(async (app) => {
+  app.addHook('preValidation', async (request) => {
+    const pointer = findNul(request.body, '/body')
+    if (pointer !== undefined) throw invalidField(pointer, 'must not contain NUL characters')
+  })
   app.setValidatorCompiler(validatorCompiler)
   // Without this, Fastify's built-in text/plain parser would hand a string to the body schema, and a
   // wrong content type would read as a confusing 400 instead of 415.

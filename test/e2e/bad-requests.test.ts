@@ -47,6 +47,10 @@ t.test('a running server answers malformed and oversized requests with problems,
   const proto = await send({ headers: json, body: '{"__proto__": {"admin": true}, "email": "a@b.co", "password": "long enough pw", "name": "P"}' })
   t.equal(proto.status, 400, 'prototype poisoning is refused')
 
+  const nul = await send({ headers: json, body: JSON.stringify({ email: 'nul@example.com', password: 'violet tangerine 42', name: 'Nul\u0000Byte' }) })
+  t.equal(nul.status, 400, 'a NUL character, which PostgreSQL cannot store, is refused up front')
+  t.same(nul.problem.errors, [{ pointer: '/body/name', detail: 'must not contain NUL characters' }])
+
   const unknownRoute = await send({ path: '/api/v1/nope', headers: json, body: '{}' })
   t.equal(unknownRoute.status, 404)
   t.equal(unknownRoute.problem.code, 'ROUTE_NOT_FOUND')
