@@ -139,7 +139,9 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
     },
     bodyLimit: config.BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
-    return503OnClosing: true
+    // While draining, requests still arriving on open connections are served (the database stays open
+    // until they are done) and told to close the connection, rather than refused with an undocumented 503.
+    return503OnClosing: false
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addHook('onRequest', async (request, reply) => {
@@ -149,6 +151,14 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
     // Contract routes reject unknown query parameters just as they reject unknown body properties.
     if (route.schema?.operationId !== undefined) route.schema.querystring ??= NoQuerySchema
     options.onRoute?.(route)
+  })
+
+  // Responses finished after closing began end their keep-alive connection, so the server can stop
+  // without waiting for clients' idle timeouts.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (request, reply) => {
+    if (closing) reply.header('connection', 'close')
   })
 
   // Ecosystem plugins

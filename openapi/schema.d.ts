@@ -700,7 +700,7 @@ export interface components {
         };
         /**
          * Format: uuid
-         * @description A UUIDv7, time-ordered.
+         * @description A UUIDv7, time-ordered, in its canonical hyphenated form (RFC 9562; no `urn:uuid:` prefix).
          * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
          */
         Id: string;
@@ -1097,7 +1097,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The instance cannot serve traffic right now (database unreachable, or shutting down). */
+        /** @description The instance cannot serve traffic right now (its database is unreachable). */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
@@ -1170,6 +1170,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1294,6 +1295,8 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1315,6 +1318,8 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1541,6 +1546,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1806,6 +1812,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };

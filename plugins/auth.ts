@@ -3,10 +3,10 @@ import jwt from '@fastify/jwt'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { ProblemError } from './problem.js'
 
-export type AccessRole = 'CUSTOMER' | 'ADMIN' | 'MODERATOR'
-const STAFF_ROLES: readonly AccessRole[] = ['ADMIN', 'MODERATOR']
-/** For routes every signed-in account may call. */
-export const EVERY_ROLE: readonly AccessRole[] = ['CUSTOMER', 'ADMIN', 'MODERATOR']
+/** Every role an account can have; for routes every signed-in account may call. */
+export const EVERY_ROLE = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
+export type AccessRole = typeof EVERY_ROLE[number]
+export const STAFF_ROLES = ['ADMIN', 'MODERATOR'] as const satisfies readonly AccessRole[]
 
 /**
  * Who may call a route, declared in its `config.access`:
@@ -100,7 +100,7 @@ export default fp<{ lookupAccount: AccountLookup }>(async (app, { lookupAccount 
       const expired = (error as { code?: string }).code === 'FAST_JWT_EXPIRED'
       throw unauthorized(expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN', expired ? 'The access token has expired; refresh it.' : 'The access token is not valid.')
     }
-    const staffOnly = access.roles.every((role) => STAFF_ROLES.includes(role))
+    const staffOnly = access.roles.every((role) => (STAFF_ROLES as readonly AccessRole[]).includes(role))
     if (staffOnly && claims.aud !== 'staff') {
       throw unauthorized('INVALID_TOKEN', 'Staff operations need a staff access token.')
     }

@@ -6,6 +6,11 @@ import { migrateUnderLock } from './db/migrations.js'
 declare module 'fastify' {
   interface FastifyInstance {
     orm: MikroORM
+    /**
+     * Runs database work after the response, so its duration reveals nothing to the client (whether an
+     * account exists, say). Failures are logged; closing the app waits for it.
+     */
+    runAfterResponse: (name: string, task: () => Promise<void>) => void
   }
   interface FastifyRequest {
     /** The request's own EntityManager fork: its identity map lives and dies with the request. */
@@ -24,13 +29,21 @@ export default fp<{ migrate: boolean }>(async (app, { migrate }) => {
   const orm = await MikroORM.init(createOrmConfig({ clientUrl: DATABASE_URL, poolMax: DATABASE_POOL_MAX }))
 
   // Requests whose client went away are no longer counted by the HTTP server, yet their handlers may still
-  // be using the database: closing waits for every handler to reply before it closes the pool.
+  // be using the database, as may work run after a response: closing waits for both before closing the pool.
   const inFlight = new Set<string>()
+  const afterResponse = new Set<Promise<void>>()
   app.addHook('onSend', async (request) => { inFlight.delete(request.id) })
   app.addHook('onClose', async () => {
     const deadline = Date.now() + app.config.SHUTDOWN_TIMEOUT_MS
-    while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    while ((inFlight.size > 0 || afterResponse.size > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
     await orm.close()
+  })
+  app.decorate('runAfterResponse', (name: string, task: () => Promise<void>) => {
+    const running: Promise<void> = new Promise<void>((resolve) => { setImmediate(resolve) })
+      .then(task)
+      .catch((error: unknown) => { app.log.error({ err: error, task: name }, 'work after the response failed') })
+      .finally(() => { afterResponse.delete(running) })
+    afterResponse.add(running)
   })
   if (migrate) {
     const applied = await migrateUnderLock(orm)

@@ -6,6 +6,7 @@ export function authServicesOf (app: FastifyInstance): AuthServices {
   const { JWT_SECRET, OTP_RESEND_COOLDOWN_SECONDS, ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_DAYS } = app.config
   return {
     mailer: app.mailer,
+    afterResponse: app.runAfterResponse,
     codes: { secret: `one-time-codes:${JWT_SECRET}`, resendCooldownSeconds: OTP_RESEND_COOLDOWN_SECONDS },
     tokens: {
       accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS,

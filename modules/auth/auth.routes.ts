@@ -23,10 +23,11 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/signup', {
     config: { access: 'public' },
+    preHandler: app.authRateLimit('signup', byEmail),
     schema: {
       operationId: 'signUp',
       body: SignUpRequestSchema,
-      response: { 202: VerificationPendingSchema, ...problemResponses(400, 409, 413, 415, 500) }
+      response: { 202: VerificationPendingSchema, ...problemResponses(400, 409, 413, 415, 429, 500) }
     }
   }, async (request, reply) => reply.code(202).send(await signUp(request.em, services, request.body)))
 
@@ -73,7 +74,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { roles: EVERY_ROLE, allowPasswordChangePending: true } },
     schema: {
       operationId: 'signOut',
-      response: { 204: Type.Null(), ...problemResponses(400, 401, 500) }
+      response: { 204: Type.Null(), ...problemResponses(400, 401, 413, 415, 500) }
     }
   }, async (request, reply) => {
     await revokeSession(request.em, request.account!.sessionId)
@@ -84,7 +85,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { roles: EVERY_ROLE, allowPasswordChangePending: true } },
     schema: {
       operationId: 'signOutEverywhere',
-      response: { 204: Type.Null(), ...problemResponses(400, 401, 500) }
+      response: { 204: Type.Null(), ...problemResponses(400, 401, 413, 415, 500) }
     }
   }, async (request, reply) => {
     await revokeAllSessions(request.em, request.account!.id)

@@ -3,7 +3,8 @@ import type { Mailer } from '../../plugins/mail.js'
 import { OneTimeCode } from './one-time-code.entity.js'
 import { User, isStaffRole, lockUser } from './user.entity.js'
 import { consumeCode, findLiveCode, issueCode, mayIssueCode, CODE_TTL_SECONDS, type CodeSettings } from './one-time-codes.js'
-import { revokeAllSessions, startSession, type TokenPair, type TokenSettings } from './sessions.js'
+import { revokeAllSessions, startSession, type TokenSettings } from './sessions.js'
+import type { TokenPair } from './auth.schemas.js'
 import { assertAcceptablePassword, hashPassword, normalizeEmail, verifyPassword } from './passwords.js'
 import { passwordResetEmail, staffSignInCodeEmail, verificationCodeEmail } from './auth.emails.js'
 import { accountDisabled, emailNotVerified, emailTaken, invalidCode, invalidCredentials, invalidCurrentPassword } from './auth.errors.js'
@@ -14,6 +15,8 @@ export interface AuthServices {
   mailer: Mailer
   codes: CodeSettings
   tokens: TokenSettings
+  /** Runs work after the response, so its duration cannot tell the client whether an account exists. */
+  afterResponse: (name: string, task: () => Promise<void>) => void
 }
 
 const ACCEPTED = { message: 'If the account exists, a code has been sent to it.' }
@@ -42,18 +45,23 @@ export async function signUp (em: EntityManager, services: AuthServices, input: 
 
 export async function verifyEmail (em: EntityManager, services: AuthServices, input: { email: string, code: string }): Promise<TokenPair> {
   const user = await findByEmail(em, input.email)
-  if (user === null || user.emailVerifiedAt != null) throw invalidCode()
+  // Staff prove their address through the two-step sign-in only: a code alone never gives them tokens.
+  if (user === null || isStaffRole(user.role) || user.emailVerifiedAt != null) throw invalidCode()
   await consumeCode(em, services.codes, await findLiveCode(em, user, 'VERIFY_EMAIL'), input.code)
-  user.emailVerifiedAt = new Date()
-  await em.flush()
-  return await startSession(em, services.tokens, user)
+  return await em.transactional(async (tx) => {
+    const verified = await lockUser(tx, user.id)
+    verified.emailVerifiedAt ??= new Date()
+    return await startSession(tx, services.tokens, verified)
+  })
 }
 
 export async function resendVerificationCode (em: EntityManager, services: AuthServices, input: { email: string }): Promise<{ message: string }> {
-  const user = await findByEmail(em, input.email)
-  if (user !== null && user.emailVerifiedAt == null && await mayIssueCode(em, services.codes, user, 'VERIFY_EMAIL')) {
-    await sendVerificationCode(em, services, user)
-  }
+  const email = normalizeEmail(input.email)
+  services.afterResponse('resend verification code', async () => {
+    const user = await em.findOne(User, { email })
+    if (user === null || isStaffRole(user.role) || user.emailVerifiedAt != null) return
+    if (await mayIssueCode(em, services.codes, user, 'VERIFY_EMAIL')) await sendVerificationCode(em, services, user)
+  })
   return ACCEPTED
 }
 
@@ -85,13 +93,15 @@ export async function staffSignIn (em: EntityManager, services: AuthServices, in
 }
 
 export async function staffVerify (em: EntityManager, services: AuthServices, input: { challengeId: string, code: string }): Promise<TokenPair> {
-  const challenge = await em.findOne(OneTimeCode, { id: input.challengeId, purpose: 'STAFF_SIGNIN' }, { populate: ['user'] })
+  const challenge = await em.findOne(OneTimeCode, { id: input.challengeId, purpose: 'STAFF_SIGNIN' })
   await consumeCode(em, services.codes, challenge, input.code)
-  const user = challenge?.user as User
-  if (user.disabledAt != null) throw accountDisabled()
-  // The code arrived by email: the address is proven.
-  user.emailVerifiedAt ??= new Date()
-  return await startSession(em, services.tokens, user)
+  return await em.transactional(async (tx) => {
+    const user = await lockUser(tx, (challenge as OneTimeCode).user.id)
+    if (user.disabledAt != null) throw accountDisabled()
+    // The code arrived by email: the address is proven.
+    user.emailVerifiedAt ??= new Date()
+    return await startSession(tx, services.tokens, user)
+  })
 }
 
 export async function changePassword (em: EntityManager, account: { id: string, sessionId: string }, input: { currentPassword: string, newPassword: string }): Promise<void> {
@@ -108,11 +118,13 @@ export async function changePassword (em: EntityManager, account: { id: string, 
 }
 
 export async function forgotPassword (em: EntityManager, services: AuthServices, input: { email: string }): Promise<{ message: string }> {
-  const user = await findByEmail(em, input.email)
-  if (user !== null && user.disabledAt == null && await mayIssueCode(em, services.codes, user, 'RESET_PASSWORD')) {
+  const email = normalizeEmail(input.email)
+  services.afterResponse('send password reset code', async () => {
+    const user = await em.findOne(User, { email })
+    if (user === null || user.disabledAt != null || !await mayIssueCode(em, services.codes, user, 'RESET_PASSWORD')) return
     const { code } = await issueCode(em, services.codes, user, 'RESET_PASSWORD')
     await services.mailer.send(passwordResetEmail(user.email, user.name, code))
-  }
+  })
   return ACCEPTED
 }
 
@@ -121,10 +133,13 @@ export async function resetPassword (em: EntityManager, services: AuthServices, 
   const user = await findByEmail(em, input.email)
   if (user === null) throw invalidCode()
   await consumeCode(em, services.codes, await findLiveCode(em, user, 'RESET_PASSWORD'), input.code)
-  user.passwordHash = await hashPassword(input.newPassword)
-  user.mustChangePassword = false
-  // Whoever reset the password proved they read the mailbox.
-  user.emailVerifiedAt ??= new Date()
-  await em.flush()
-  await revokeAllSessions(em, user.id)
+  const passwordHash = await hashPassword(input.newPassword)
+  await em.transactional(async (tx) => {
+    const locked = await lockUser(tx, user.id)
+    locked.passwordHash = passwordHash
+    locked.mustChangePassword = false
+    // Whoever reset the password proved they read the mailbox.
+    locked.emailVerifiedAt ??= new Date()
+    await revokeAllSessions(tx, locked.id)
+  })
 }

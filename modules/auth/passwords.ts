@@ -32,6 +32,12 @@ export function generateTemporaryPassword (): string {
   return randomBytes(15).toString('base64url')
 }
 
-export function normalizeEmail (email: string): string {
-  return email.trim().toLowerCase()
+/**
+ * Trims and lower-cases an email address. Lower-casing can lengthen a string (`İ` becomes two code
+ * points), so the stored length is checked again here.
+ */
+export function normalizeEmail (email: string, pointer = '/body/email'): string {
+  const normalized = email.trim().toLowerCase()
+  if (normalized.length > 254) throw invalidField(pointer, 'must NOT have more than 254 characters')
+  return normalized
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql'
 import type { AccessTokenClaims, Account, AccountLookup } from '../../plugins/auth.js'
 import { Session, type Audience } from './session.entity.js'
 import { isStaffRole, type User } from './user.entity.js'
+import type { TokenPair } from './auth.schemas.js'
 import { invalidRefreshToken, refreshTokenReused } from './auth.errors.js'
 import { isUuid } from '../common/common.schemas.js'
 
@@ -10,13 +11,6 @@ export interface TokenSettings {
   accessTokenTtlSeconds: number
   refreshTokenTtlDays: number
   signAccessToken: (claims: AccessTokenClaims) => string
-}
-
-export interface TokenPair {
-  accessToken: string
-  refreshToken: string
-  expiresIn: number
-  tokenType: 'Bearer'
 }
 
 function sha256 (value: string): string {
@@ -51,8 +45,9 @@ export async function startSession (em: EntityManager, settings: TokenSettings, 
 }
 
 /**
- * Rotates a refresh token. The swap is one conditional UPDATE, so of two concurrent uses of the same
- * token exactly one wins; any token of the family other than the current one is a reuse, and revokes it.
+ * Rotates a refresh token. The swap is one conditional UPDATE, so two uses of the same token can never both
+ * rotate it: the second is a reuse, like any token of the family other than the current one, and revokes the
+ * whole session (the first caller's new tokens included).
  */
 export async function rotateRefreshToken (em: EntityManager, settings: TokenSettings, refreshToken: string): Promise<TokenPair> {
   const [sessionId, secret] = refreshToken.split('.')

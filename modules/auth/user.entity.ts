@@ -1,9 +1,8 @@
 import { defineEntity, LockMode, p, type EntityManager } from '@mikro-orm/core'
 import { entityProperties } from '../common/entity-properties.js'
+import { EVERY_ROLE, STAFF_ROLES, type AccessRole } from '../../plugins/auth.js'
 
-export const ROLES = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
-export type Role = typeof ROLES[number]
-export const STAFF_ROLES = ['ADMIN', 'MODERATOR'] as const satisfies readonly Role[]
+export type Role = AccessRole
 export type StaffRole = typeof STAFF_ROLES[number]
 
 export const UserSchema = defineEntity({
@@ -16,7 +15,7 @@ export const UserSchema = defineEntity({
     passwordHash: p.text().hidden(),
     name: p.string().length(100),
     phone: p.string().length(16).nullable(),
-    role: p.enum(ROLES),
+    role: p.enum(EVERY_ROLE),
     emailVerifiedAt: p.datetime().nullable(),
     disabledAt: p.datetime().nullable(),
     mustChangePassword: p.boolean().default(false),

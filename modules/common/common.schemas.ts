@@ -7,7 +7,8 @@ export type Id = Static<typeof IdSchema>
 
 export const TimestampSchema = Type.String({ format: 'date-time' })
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+/** A UUID in its canonical hyphenated form: what the `uuid` format means here, and what PostgreSQL accepts. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Whether a string is a UUID PostgreSQL will accept, for ids that arrive inside opaque tokens. */
 export function isUuid (value: string): boolean {

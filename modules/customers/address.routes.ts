@@ -54,7 +54,7 @@ export const addressRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: 'deleteAddress',
       params: IdParamsSchema,
-      response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 500) }
+      response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 413, 415, 500) }
     }
   }, async (request, reply) => {
     await deleteAddress(request.em, request.account!, request.params.id)

@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Account } from '../../plugins/auth.js'
-import { invalidField, ProblemError } from '../../plugins/problem.js'
+import { invalidField } from '../../plugins/problem.js'
 import { lockUser } from '../auth/user.entity.js'
 import { decodeCursor, toPage } from '../common/pagination.js'
 import type { PageQuery } from '../common/common.schemas.js'
 import { Address as AddressEntity } from './address.entity.js'
 import { ISO_COUNTRY_CODES } from './countries.js'
+import { addressBookFull } from './customers.errors.js'
 import type { Address, CreateAddressRequest, UpdateAddressRequest } from './customers.schemas.js'
 
 const MAX_ADDRESSES = 100
@@ -73,7 +74,7 @@ export async function createAddress (em: EntityManager, account: Account, input:
   const address = await em.transactional(async (tx) => {
     await lockAddressBook(tx, account)
     if (await tx.count(AddressEntity, { user: account.id }) >= MAX_ADDRESSES) {
-      throw new ProblemError(409, 'ADDRESS_BOOK_FULL', `An address book holds at most ${MAX_ADDRESSES} addresses; delete one first.`)
+      throw addressBookFull(MAX_ADDRESSES)
     }
     const created = tx.create(AddressEntity, { ...input, user: account.id })
     await clearOtherDefaults(tx, account, created, input)

@@ -40,7 +40,7 @@ export async function updateProfile (em: EntityManager, account: Account, input:
 export async function startEmailChange (em: EntityManager, services: AuthServices, account: Account, input: { newEmail: string, password: string }): Promise<{ email: string, codeExpiresIn: number }> {
   const user = await em.findOneOrFail(User, { id: account.id })
   if (!await verifyPassword(user.passwordHash, input.password)) throw invalidCurrentPassword()
-  const newEmail = normalizeEmail(input.newEmail)
+  const newEmail = normalizeEmail(input.newEmail, '/body/newEmail')
   if (await em.count(User, { email: newEmail }) > 0) throw emailTaken()
   const { code } = await issueCode(em, services.codes, user, 'CHANGE_EMAIL', newEmail)
   await services.mailer.send(emailChangeCodeEmail(newEmail, user.name, code))

@@ -8,3 +8,6 @@ export const bootstrapTokenInvalid = (): ProblemError =>
 
 export const cannotChangeOwnAccess = (): ProblemError =>
   new ProblemError(409, 'CANNOT_CHANGE_OWN_ACCESS', 'Admins cannot disable or demote themselves; ask another admin.')
+
+export const lastAdmin = (): ProblemError =>
+  new ProblemError(409, 'LAST_ADMIN', 'The shop must keep at least one active admin; promote or enable another admin first.')

@@ -11,11 +11,12 @@ export const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
     prefixTrailingSlash: 'no-slash',
     // Anonymous requests may only create the very first admin; with a token, only admins get through.
     config: { access: { roles: ['ADMIN'], optional: true } },
+    preHandler: app.authRateLimit('create-staff'),
     schema: {
       operationId: 'createStaff',
       headers: CreateStaffHeadersSchema,
       body: CreateStaffRequestSchema,
-      response: { 201: StaffSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 500) }
+      response: { 201: StaffSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 429, 500) }
     }
   }, async (request, reply) => {
     const staff = request.account === null

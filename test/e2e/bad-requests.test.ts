@@ -51,6 +51,17 @@ t.test('a running server answers malformed and oversized requests with problems,
   t.equal(nul.status, 400, 'a NUL character, which PostgreSQL cannot store, is refused up front')
   t.same(nul.problem.errors, [{ pointer: '/body/name', detail: 'must not contain NUL characters' }])
 
+  const lengthened = await send({ headers: json, body: JSON.stringify({ email: `${'İ'.repeat(200)}@example.com`, password: 'violet tangerine 42', name: 'Long' }) })
+  t.equal(lengthened.status, 400, 'an email that lower-casing makes too long is refused')
+  t.same(lengthened.problem.errors, [{ pointer: '/body/email', detail: 'must NOT have more than 254 characters' }])
+
+  const urnId = await send({ path: '/api/v1/admin/auth/verify', headers: json, body: JSON.stringify({ challengeId: 'urn:uuid:01900000-0000-7000-8000-000000000000', code: '123456' }) })
+  t.equal(urnId.status, 400, 'ids take the canonical UUID form only')
+  t.same(urnId.problem.errors, [{ pointer: '/body/challengeId', detail: 'must match format "uuid"' }])
+
+  const bodyOnBodiless = await send({ path: '/api/v1/auth/signout', headers: json, body: '{}' })
+  t.equal(bodyOnBodiless.status, 401, 'authentication comes first')
+
   const unknownRoute = await send({ path: '/api/v1/nope', headers: json, body: '{}' })
   t.equal(unknownRoute.status, 404)
   t.equal(unknownRoute.problem.code, 'ROUTE_NOT_FOUND')
@@ -58,6 +69,16 @@ t.test('a running server answers malformed and oversized requests with problems,
   const live = await fetch(`${server.baseUrl}/health/live`)
   t.equal(live.status, 200, 'the server is still healthy afterwards')
   t.notMatch(server.output(), /"level":50/, 'nothing was logged as an error')
+})
+
+t.test('deeply nested JSON within the body limit is a validation failure, not a crash', async (t) => {
+  const server = await startServer(t, { DATABASE_URL: await createTestDatabase(t) })
+  const body = `{"email":${'['.repeat(200_000)}${']'.repeat(200_000)}}`
+  const response = await fetch(`${server.baseUrl}/api/v1/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  const text = await response.text()
+  assertResponseMatchesSpec({ method: 'POST', url: '/api/v1/auth/signin', statusCode: response.status, contentType: response.headers.get('content-type') ?? undefined, body: text })
+  t.equal(response.status, 400)
+  t.equal((JSON.parse(text) as { code: string }).code, 'VALIDATION_FAILED')
 })
 
 t.test('SIGTERM lets an in-flight request finish before the process exits', async (t) => {

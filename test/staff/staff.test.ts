@@ -202,3 +202,61 @@ t.test('twenty concurrent bootstraps across two instances create exactly one adm
   const admins = await instances[0]!.orm.em.fork().execute<Array<{ count: string }>>("select count(*) from users where role = 'ADMIN'")
   t.equal(Number(admins[0]?.count), 1)
 })
+
+t.test('the shop always keeps an active admin, even when two admins act at once', async (t) => {
+  const harness = await buildWithMail(t)
+  const { app, smtp } = harness
+  const first = await bootstrapAdmin(harness)
+  const secondEmail = uniqueEmail('admin2')
+  const secondId = (await post(app, '/api/v1/admin/staff', { email: secondEmail, name: 'Second', role: 'ADMIN' }, bearer(first))).json().id as string
+  const temporary = (await smtp.nextMessage(secondEmail)).text?.trim().split('\n').at(-1) ?? ''
+  const pending = await staffSignIn(harness, secondEmail, temporary)
+  await post(app, '/api/v1/auth/password/change', { currentPassword: temporary, newPassword: NEW_PASSWORD }, bearer(pending))
+  const second = await staffSignIn(harness, secondEmail, NEW_PASSWORD)
+
+  // Each demotes the other at the same moment: one change wins, the other would leave no admin.
+  const [a, b] = await Promise.all([
+    app.inject({ method: 'PATCH', url: `/api/v1/admin/staff/${secondId}`, headers: bearer(first), payload: { role: 'MODERATOR' } }),
+    app.inject({ method: 'PATCH', url: `/api/v1/admin/staff/${first.id}`, headers: bearer(second), payload: { status: 'DISABLED' } })
+  ])
+  t.equal([a, b].filter((response) => response.statusCode === 200).length, 1, 'exactly one change applied')
+  // The other is refused: as the last admin (409), or because the winner already took its caller's access (401, 403).
+  const refused = [a, b].find((response) => response.statusCode !== 200)
+  t.ok([401, 403, 409].includes(refused?.statusCode ?? 0), `the other is refused (${refused?.statusCode ?? 0})`)
+  const [{ count }] = await app.orm.em.fork().execute<Array<{ count: string }>>("select count(*) from users where role = 'ADMIN' and disabled_at is null") as [{ count: string }]
+  t.equal(Number(count), 1, 'one active admin remains')
+
+  const bootstrap = await post(app, '/api/v1/admin/staff', { email: uniqueEmail('intruder'), name: 'Intruder', role: 'MODERATOR' })
+  t.equal(bootstrap.statusCode, 403, 'the bootstrap stays closed, and says so before judging the input')
+  t.equal(bootstrap.json().code, 'BOOTSTRAP_CLOSED')
+})
+
+t.test('the last active admin cannot be disabled or demoted by anyone', async (t) => {
+  const harness = await buildWithMail(t)
+  const { app, smtp } = harness
+  const admin = await bootstrapAdmin(harness)
+  const otherEmail = uniqueEmail('admin2')
+  const otherId = (await post(app, '/api/v1/admin/staff', { email: otherEmail, name: 'Other', role: 'ADMIN' }, bearer(admin))).json().id as string
+  await smtp.nextMessage(otherEmail)
+  t.equal((await app.inject({ method: 'PATCH', url: `/api/v1/admin/staff/${otherId}`, headers: bearer(admin), payload: { status: 'DISABLED' } })).statusCode, 200)
+  const demoteSelf = await app.inject({ method: 'PATCH', url: `/api/v1/admin/staff/${admin.id}`, headers: bearer(admin), payload: { role: 'MODERATOR' } })
+  t.equal(demoteSelf.statusCode, 409)
+  const enable = await app.inject({ method: 'PATCH', url: `/api/v1/admin/staff/${otherId}`, headers: bearer(admin), payload: { status: 'ACTIVE', role: 'MODERATOR' } })
+  t.match(enable.json(), { status: 'ACTIVE', role: 'MODERATOR' })
+})
+
+t.test('staff cannot skip the two-step sign-in through the customer code routes', async (t) => {
+  const harness = await buildWithMail(t)
+  const { app, smtp } = harness
+  const admin = await bootstrapAdmin(harness)
+  const email = uniqueEmail('moderator')
+  await post(app, '/api/v1/admin/staff', { email, name: 'Mo', role: 'MODERATOR' }, bearer(admin))
+  await smtp.nextMessage(email)
+  const resend = await post(app, '/api/v1/auth/resend-code', { email })
+  t.equal(resend.statusCode, 202)
+  const verify = await post(app, '/api/v1/auth/verify-email', { email, code: '123456' })
+  t.equal(verify.statusCode, 400)
+  t.equal(verify.json().code, 'INVALID_CODE')
+  await app.close()
+  t.equal(smtp.messages.filter((message) => message.subject?.startsWith('Your verification code')).length, 0, 'no verification code is sent to staff')
+})
