@@ -120,6 +120,9 @@ t.test('sign out everywhere ends every session', async (t) => {
   const { app } = harness
   const first = await signUpVerified(harness)
   const second = (await post(app, '/api/v1/auth/signin', { email: first.email, password: 'violet tangerine 42' })).json<Tokens>()
+  const withBody = await post(app, '/api/v1/auth/signout-all', { everywhere: true }, bearer(second))
+  t.equal(withBody.statusCode, 400, 'an operation without a request body refuses one')
+  t.same(withBody.json().errors, [{ pointer: '/body', detail: 'must be absent: this operation takes no request body' }])
   const out = await post(app, '/api/v1/auth/signout-all', undefined, bearer(second))
   t.equal(out.statusCode, 204)
   for (const tokens of [first, second]) {
