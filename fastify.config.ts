@@ -50,7 +50,8 @@ const ConfigSchema = Type.Object({
   AUTH_RATE_LIMIT_PER_ACCOUNT: Type.Integer({ default: 10, minimum: 1 }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'commerce-api <no-reply@commerce-api.localhost>', minLength: 3 }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 })
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  DEMO_DATA: Type.Optional(Type.Boolean())
 })
 
 export type AppConfig = Static<typeof ConfigSchema>
@@ -85,7 +86,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dot
       throw new ConfigError('Invalid configuration: SMTP_URL must be set in production (sign-up, sign-in codes and password resets are emailed)')
     }
   }
-  return config
+  // Demo data is on by default in development only.
+  return { ...config, DEMO_DATA: config.DEMO_DATA ?? config.NODE_ENV === 'development' }
 }
 
 function describeEnvError (error: Error): string {
