@@ -6,7 +6,7 @@ import { invalidField } from './problem.js'
 import { UUID } from '../modules/common/common.schemas.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin
+export const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin
 
 const common: Options = {
   removeAdditional: false, // unknown properties are rejected, never silently dropped
@@ -14,12 +14,12 @@ const common: Options = {
   allErrors: true // a validation failure lists every failing field, not just the first
 }
 
-// Query strings, path parameters and headers arrive as text and are coerced to their declared types;
-// a JSON body is taken as sent, so `{ "email": 42 }` is a wrong type rather than the string "42".
 // ajv-formats' `uuid` also admits a `urn:uuid:` prefix, which PostgreSQL rejects: ids take the canonical form only.
 function withFormats (ajv: Ajv): Ajv {
   return addFormats(ajv).addFormat('uuid', UUID)
 }
+// Query strings, path parameters and headers arrive as text and are coerced to their declared types;
+// a JSON body is taken as sent, so `{ "email": 42 }` is a wrong type rather than the string "42".
 const coercing = withFormats(new Ajv({ ...common, coerceTypes: 'array' }))
 const exact = withFormats(new Ajv({ ...common, coerceTypes: false }))
 

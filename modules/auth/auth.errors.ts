@@ -1,10 +1,11 @@
 import { ProblemError } from '../../plugins/problem.js'
+import { unauthorized } from '../../plugins/auth.js'
 
 export const invalidCredentials = (): ProblemError =>
-  new ProblemError(401, 'INVALID_CREDENTIALS', 'The email or password is incorrect.', { headers: { 'www-authenticate': 'Bearer' } })
+  unauthorized('INVALID_CREDENTIALS', 'The email or password is incorrect.')
 
 export const accountDisabled = (): ProblemError =>
-  new ProblemError(401, 'ACCOUNT_DISABLED', 'This account is disabled.', { headers: { 'www-authenticate': 'Bearer' } })
+  unauthorized('ACCOUNT_DISABLED', 'This account is disabled.')
 
 export const emailNotVerified = (): ProblemError =>
   new ProblemError(403, 'EMAIL_NOT_VERIFIED', 'Verify the email address first: a code has been sent to it.')
@@ -22,10 +23,10 @@ export const codeAttemptsExceeded = (): ProblemError =>
   new ProblemError(400, 'CODE_ATTEMPTS_EXCEEDED', 'Too many wrong codes; request a new one.')
 
 export const invalidRefreshToken = (): ProblemError =>
-  new ProblemError(401, 'INVALID_REFRESH_TOKEN', 'The refresh token is not valid; sign in again.')
+  unauthorized('INVALID_REFRESH_TOKEN', 'The refresh token is not valid; sign in again.')
 
 export const refreshTokenReused = (): ProblemError =>
-  new ProblemError(401, 'REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been revoked for safety. Sign in again.')
+  unauthorized('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been revoked for safety. Sign in again.')
 
 export const invalidCurrentPassword = (): ProblemError =>
   new ProblemError(400, 'INVALID_CURRENT_PASSWORD', 'The current password is incorrect.')

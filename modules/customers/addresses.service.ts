@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Account } from '../../plugins/auth.js'
 import { invalidField } from '../../plugins/problem.js'
 import { lockUser } from '../auth/user.entity.js'
-import { decodeCursor, toPage } from '../common/pagination.js'
+import { findPage } from '../common/pagination.js'
 import type { PageQuery } from '../common/common.schemas.js'
 import { Address as AddressEntity } from './address.entity.js'
 import { ISO_COUNTRY_CODES } from './countries.js'
@@ -59,10 +59,7 @@ async function clearOtherDefaults (tx: EntityManager, account: Account, address:
 }
 
 export async function listAddresses (em: EntityManager, account: Account, query: PageQuery): Promise<{ items: Address[], nextCursor: string | null }> {
-  const limit = query.limit ?? 20
-  const after = decodeCursor(query.cursor)
-  const rows = await em.find(AddressEntity, { user: account.id, ...(after === undefined ? {} : { id: { $gt: after } }) }, { orderBy: { id: 'asc' }, limit: limit + 1 })
-  return toPage(rows, limit, toAddress)
+  return await findPage(em, AddressEntity, { user: account.id }, query, toAddress)
 }
 
 export async function getAddress (em: EntityManager, account: Account, id: string): Promise<Address> {

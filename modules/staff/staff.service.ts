@@ -8,7 +8,7 @@ import { emailTaken } from '../auth/auth.errors.js'
 import { staffCredentialsEmail } from '../auth/auth.emails.js'
 import { assertAcceptablePassword, generateTemporaryPassword, hashPassword, normalizeEmail } from '../auth/passwords.js'
 import { revokeAllSessions } from '../auth/sessions.js'
-import { decodeCursor, toPage } from '../common/pagination.js'
+import { findPage } from '../common/pagination.js'
 import type { PageQuery } from '../common/common.schemas.js'
 import { bootstrapClosed, bootstrapTokenInvalid, cannotChangeOwnAccess, lastAdmin } from './staff.errors.js'
 import type { CreateStaffRequest, Staff, UpdateStaffRequest } from './staff.schemas.js'
@@ -76,10 +76,7 @@ export async function createStaffAccount (em: EntityManager, services: AuthServi
 }
 
 export async function listStaff (em: EntityManager, query: PageQuery): Promise<{ items: Staff[], nextCursor: string | null }> {
-  const limit = query.limit ?? 20
-  const after = decodeCursor(query.cursor)
-  const rows = await em.find(User, { role: { $in: [...STAFF_ROLES] }, ...(after === undefined ? {} : { id: { $gt: after } }) }, { orderBy: { id: 'asc' }, limit: limit + 1 })
-  return toPage(rows, limit, toStaff)
+  return await findPage(em, User, { role: { $in: [...STAFF_ROLES] } }, query, toStaff)
 }
 
 /**

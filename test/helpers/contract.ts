@@ -1,12 +1,9 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats'
 import type { ValidateFunction } from 'ajv'
 import { specDocument } from '../../plugins/docs.js'
+import { addFormats } from '../../plugins/validation.js'
 
 /** Reads the hand-written spec the way a client does, to check every response the tests receive. */
-
-// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin
 
 type Json = Record<string, any>
 
