@@ -8,6 +8,7 @@ import { uuidv7 } from 'uuidv7'
 import configPlugin from './plugins/config.js'
 import problemPlugin from './plugins/problem.js'
 import validationPlugin from './plugins/validation.js'
+import cachingPlugin from './plugins/caching.js'
 import dbPlugin from './plugins/db.js'
 import docsPlugin from './plugins/docs.js'
 import jobsPlugin from './plugins/jobs.js'
@@ -40,7 +41,7 @@ const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
   BODY_LIMIT: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   JWT_SECRET: Type.String({ default: DEV_JWT_SECRET, minLength: 1 }),
-  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30, maximum: 86_400 }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 1, maximum: 86_400 }),
   REFRESH_TOKEN_TTL_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 365 }),
   OTP_RESEND_COOLDOWN_SECONDS: Type.Integer({ default: 60, minimum: 0, maximum: 3600 }),
   ADMIN_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
@@ -186,6 +187,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(configPlugin, { config })
   app.register(problemPlugin)
   app.register(validationPlugin)
+  app.register(cachingPlugin)
   app.register(dbPlugin, { migrate: options.migrate ?? true })
   app.register(jobsPlugin)
   app.register(mailPlugin)

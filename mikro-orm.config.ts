@@ -4,13 +4,14 @@ import { defineConfig } from '@mikro-orm/postgresql'
 import { Migrator } from '@mikro-orm/migrations'
 import { UserSchema } from './modules/auth/user.entity.js'
 import { SessionSchema } from './modules/auth/session.entity.js'
+import { RotatedRefreshTokenSchema } from './modules/auth/rotated-refresh-token.entity.js'
 import { OneTimeCodeSchema } from './modules/auth/one-time-code.entity.js'
 import { AddressSchema } from './modules/customers/address.entity.js'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
 /** Every entity of every module, listed explicitly so discovery never depends on the file layout. */
-export const entities = [UserSchema, SessionSchema, OneTimeCodeSchema, AddressSchema]
+export const entities = [UserSchema, SessionSchema, RotatedRefreshTokenSchema, OneTimeCodeSchema, AddressSchema]
 
 export interface OrmOptions {
   clientUrl: string

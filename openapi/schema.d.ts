@@ -18,6 +18,10 @@ export interface paths {
          * @description Creates an unverified customer account and emails a 6-digit code to the address. Verify it with
          *     `POST /auth/verify-email` to receive the first tokens. Emails are trimmed and compared case-insensitively.
          *     Passwords need at least 10 characters and must not be a commonly used password.
+         *
+         *     The answer is the same `202`, in about the same time, whether or not the address already has an
+         *     account, so sign-up cannot be used to find out who is registered. When it has one, nothing is created
+         *     and its owner is emailed that someone tried to sign up with it, pointing to sign-in and password reset.
          */
         post: operations["signUp"];
         delete?: never;
@@ -37,9 +41,9 @@ export interface paths {
         put?: never;
         /**
          * Verify the email address with the emailed code
-         * @description Exchanges the emailed code for the account's first tokens. A wrong code answers `400 INVALID_CODE`;
-         *     after 5 wrong tries the code is dead (`CODE_ATTEMPTS_EXCEEDED`); after 10 minutes it has expired
-         *     (`CODE_EXPIRED`). Request a new one with `POST /auth/resend-code`.
+         * @description Exchanges the emailed code for the account's first tokens. A code expires after 10 minutes and dies
+         *     after 5 wrong tries; request a new one with `POST /auth/resend-code`. Every failure answers the same
+         *     `400 INVALID_CODE`, try after try, whether the address has a pending sign-up or not.
          */
         post: operations["verifyEmail"];
         delete?: never;
@@ -104,8 +108,11 @@ export interface paths {
         /**
          * Exchange a refresh token for new tokens
          * @description Rotates the refresh token: the one presented stops working and a new pair is returned. Presenting a
-         *     refresh token that was already used revokes the whole session (every token descended from the same
-         *     sign-in) and answers `401 REFRESH_TOKEN_REUSED`.
+         *     refresh token that was issued and already rotated revokes the whole session (every token descended from
+         *     the same sign-in) and answers `401 REFRESH_TOKEN_REUSED`. Any other token, including a real session id
+         *     with a secret that was never issued, answers `401 INVALID_REFRESH_TOKEN` and changes nothing; so does
+         *     the token of a session that ended, expired (`REFRESH_TOKEN_TTL_DAYS` without use) or whose account is
+         *     disabled. Rate limited per IP and per session (`429` with `Retry-After`).
          */
         post: operations["refreshTokens"];
         delete?: never;
@@ -206,7 +213,9 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with the emailed reset code
-         * @description Sets the new password and revokes every session of the account.
+         * @description Sets the new password and revokes every session of the account. A code expires after 10 minutes and
+         *     dies after 5 wrong tries. Every failure answers the same `400 INVALID_CODE`, try after try, whether
+         *     or not the address has an account.
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -246,7 +255,9 @@ export interface paths {
         put?: never;
         /**
          * Staff sign-in, step two (the emailed code)
-         * @description Exchanges the challenge and its emailed code for staff tokens.
+         * @description Exchanges the challenge and its emailed code for staff tokens. A code expires after 10 minutes
+         *     (`CODE_EXPIRED`) and dies after 5 wrong tries (`CODE_ATTEMPTS_EXCEEDED`); a newer challenge replaces an
+         *     older one. An account disabled between the two steps gets `401 ACCOUNT_DISABLED`.
          */
         post: operations["staffVerify"];
         delete?: never;
@@ -512,7 +523,11 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description Surrounding whitespace is trimmed; compared case-insensitively and stored in lower case.
+         * Format: email
+         * @description Exactly one address, `local@domain`: the local part is dot-separated atoms of letters, digits and
+         *     ``!#$%&'*+/=?^_`{|}~-`` (no display name, list, comment or quoted part); the domain is dot-separated
+         *     labels of letters, digits and inner hyphens. Non-ASCII letters are allowed in both. Surrounding
+         *     whitespace is trimmed; compared case-insensitively and stored in lower case.
          * @example ada@example.com
          */
         Email: string;
@@ -762,8 +777,16 @@ export interface components {
              * @example VALIDATION_FAILED
              */
             code: string;
-            /** @description Present on `VALIDATION_FAILED`; one entry per failing field. */
+            /**
+             * @description Present on `VALIDATION_FAILED`; one entry per failing field, at most 20. When more fields failed,
+             *     `errorCount` says how many.
+             */
             errors?: components["schemas"]["ProblemFieldError"][];
+            /**
+             * @description Present when more fields failed than `errors` lists; the number of failing fields.
+             * @example 90000
+             */
+            errorCount?: number;
         } & {
             [key: string]: unknown;
         };
@@ -875,8 +898,9 @@ export interface components {
             };
         };
         /**
-         * @description The request is invalid (`VALIDATION_FAILED`), or the code is wrong (`INVALID_CODE`), expired
-         *     (`CODE_EXPIRED`) or dead after too many wrong tries (`CODE_ATTEMPTS_EXCEEDED`).
+         * @description The request is invalid (`VALIDATION_FAILED`), or the code is not accepted. Operations that name the
+         *     account by email answer every failure with `INVALID_CODE`; the others also tell an expired code
+         *     (`CODE_EXPIRED`) and one dead after too many wrong tries (`CODE_ATTEMPTS_EXCEEDED`).
          */
         InvalidCode: {
             headers: {
@@ -910,6 +934,25 @@ export interface components {
                  *       "detail": "The email or password is incorrect.",
                  *       "instance": "/api/v1/auth/signin",
                  *       "code": "INVALID_CREDENTIALS"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The account was disabled by an admin. */
+        AccountDisabled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:account-disabled",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "This account is disabled.",
+                 *       "instance": "/api/v1/admin/auth/verify",
+                 *       "code": "ACCOUNT_DISABLED"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1151,7 +1194,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The account exists, unverified; a code was emailed. */
+            /**
+             * @description Accepted. A new address gets an unverified account and a code by email; an address that already
+             *     has an account gets a notice instead. The two are not told apart here.
+             */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -1167,7 +1213,6 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailed"];
-            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1274,6 +1319,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1480,6 +1526,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Tokens"];
             400: components["responses"]["InvalidCode"];
+            401: components["responses"]["AccountDisabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

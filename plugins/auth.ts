@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import jwt from '@fastify/jwt'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { ProblemError } from './problem.js'
+import { isUuid } from '../modules/common/common.schemas.js'
 
 /** Every role an account can have; for routes every signed-in account may call. */
 export const EVERY_ROLE = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
@@ -58,6 +59,18 @@ export function forbidden (code: string, detail: string): ProblemError {
   return new ProblemError(403, code, detail)
 }
 
+const TOKEN_ISSUER = 'commerce-api'
+const AUDIENCES = ['customer', 'staff'] as const
+/** A token lacking any of these is refused, however well signed. */
+const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'sid', 'role', 'iat', 'exp'] as const
+
+/** Signed claims still go to SQL: each must have the shape this API issues. */
+function hasClaimShapes (claims: AccessTokenClaims): boolean {
+  return typeof claims.sub === 'string' && isUuid(claims.sub) &&
+    typeof claims.sid === 'string' && isUuid(claims.sid) &&
+    (EVERY_ROLE as readonly unknown[]).includes(claims.role)
+}
+
 function readBearer (header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header.trim())
@@ -74,8 +87,9 @@ export default fp<{ lookupAccount: AccountLookup }>(async (app, { lookupAccount 
   await app.register(jwt, {
     secret: app.config.JWT_SECRET,
     decoratorName: 'accessTokenClaims',
-    sign: { algorithm: 'HS256', expiresIn: app.config.ACCESS_TOKEN_TTL_SECONDS * 1000, iss: 'commerce-api' },
-    verify: { algorithms: ['HS256'], allowedIss: 'commerce-api' }
+    // @fastify/jwt reads a number as seconds.
+    sign: { algorithm: 'HS256', expiresIn: app.config.ACCESS_TOKEN_TTL_SECONDS, iss: TOKEN_ISSUER },
+    verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: [...AUDIENCES], requiredClaims: [...REQUIRED_CLAIMS] }
   })
   app.decorateRequest('account', null)
 
@@ -100,6 +114,7 @@ export default fp<{ lookupAccount: AccountLookup }>(async (app, { lookupAccount 
       const expired = (error as { code?: string }).code === 'FAST_JWT_EXPIRED'
       throw unauthorized(expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN', expired ? 'The access token has expired; refresh it.' : 'The access token is not valid.')
     }
+    if (!hasClaimShapes(claims)) throw unauthorized('INVALID_TOKEN', 'The access token is not valid.')
     const staffOnly = access.roles.every((role) => (STAFF_ROLES as readonly AccessRole[]).includes(role))
     if (staffOnly && claims.aud !== 'staff') {
       throw unauthorized('INVALID_TOKEN', 'Staff operations need a staff access token.')

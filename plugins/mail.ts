@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import nodemailer from 'nodemailer'
 
@@ -36,14 +37,23 @@ export default fp(async (app) => {
   app.addHook('onClose', async () => { smtp?.close() })
 
   async function deliver (message: MailMessage): Promise<void> {
-    const envelope = { from: MAIL_FROM, ...message }
+    // The recipient is one stored address, given as an address object so that nodemailer never parses it
+    // as a list: as a string, "a,b@c" would reach b@c.
+    const mail = {
+      from: MAIL_FROM,
+      to: { name: '', address: message.to },
+      subject: message.subject,
+      text: message.text,
+      html: message.html
+    }
     if (smtp !== undefined) {
-      await smtp.sendMail(envelope)
+      await smtp.sendMail(mail)
       return
     }
-    const { message: raw } = await files.sendMail(envelope) as { message: Buffer }
+    const { message: raw } = await files.sendMail(mail) as { message: Buffer }
     await mkdir(mailDir, { recursive: true })
-    const file = join(mailDir, `${new Date().toISOString().replaceAll(':', '-')}-${message.to.replace(/[^\w.@-]/g, '_')}.eml`)
+    // Named without the address: any valid address, however long, makes a valid file name.
+    const file = join(mailDir, `${new Date().toISOString().replaceAll(':', '-')}-${randomUUID()}.eml`)
     await writeFile(file, raw)
     app.log.info({ to: message.to, subject: message.subject, file, text: message.text }, 'email written to disk (SMTP_URL is not set)')
   }

@@ -34,6 +34,24 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * A body with thousands of bad fields must not earn an answer thousands of times larger: the problem lists
+ * at most this many, its detail names fewer still, and `errorCount` says how many there were.
+ */
+export const MAX_LISTED_FIELD_ERRORS = 20
+const MAX_FIELD_ERRORS_IN_DETAIL = 3
+
+function validationProblem (errors: ProblemFieldError[], total: number, instance: string): Problem {
+  const named = errors.slice(0, MAX_FIELD_ERRORS_IN_DETAIL).map((error) => `${error.pointer} ${error.detail}`).join('; ')
+  const more = total - Math.min(total, MAX_FIELD_ERRORS_IN_DETAIL)
+  const detail = more === 0 ? `The request is invalid: ${named}.` : `The request is invalid: ${named}; and ${more} more (${total} in all).`
+  return {
+    ...buildProblem(400, 'VALIDATION_FAILED', detail, instance, 'Validation Failed'),
+    errors,
+    ...(total > errors.length ? { errorCount: total } : {})
+  }
+}
+
 /** A field the schema accepts but a business rule refuses, reported like any schema validation failure. */
 export function invalidField (pointer: string, detail: string): ProblemError {
   return new ProblemError(400, 'VALIDATION_FAILED', `The request is invalid: ${pointer} ${detail}.`, {
@@ -120,15 +138,12 @@ export function toProblem (error: unknown, instance: string): ProblemReply {
 
   const fastifyError = error as Partial<FastifyError> | null
   if (fastifyError?.validation !== undefined) {
-    const errors = fastifyError.validation.map((issue): ProblemFieldError => ({
+    const issues = fastifyError.validation
+    const errors = issues.slice(0, MAX_LISTED_FIELD_ERRORS).map((issue): ProblemFieldError => ({
       pointer: fieldPointer(fastifyError.validationContext ?? 'body', issue.instancePath, issue.params),
       detail: issue.message ?? 'is invalid'
     }))
-    const problem: Problem = {
-      ...buildProblem(400, 'VALIDATION_FAILED', `The request is invalid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}.`, instance, 'Validation Failed'),
-      errors
-    }
-    return { problem, headers: {} }
+    return { problem: validationProblem(errors, issues.length, instance), headers: {} }
   }
   const status = fastifyError?.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -7,8 +7,8 @@ import { ProblemError } from './problem.js'
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * Limits an abuse-prone operation twice: per client IP, and per account (the key `accountKey` derives
-     * from the validated request, such as its normalised email). Use as the route's `preHandler`.
+     * Limits an abuse-prone operation twice: per client IP, and per account from that IP (the account key
+     * `accountKey` derives from the validated request, such as its normalised email). Use as the route's `preHandler`.
      */
     authRateLimit: (operation: string, accountKey?: (request: FastifyRequest) => string | undefined) => preHandlerAsyncHookHandler[]
   }
@@ -28,7 +28,9 @@ export default fp(async (app) => {
   app.decorate('authRateLimit', (operation: string, accountKey?: (request: FastifyRequest) => string | undefined) => {
     const timeWindow = AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000
     const perIp = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_IP, timeWindow, keyGenerator: (request) => `${operation}:ip:${request.ip}` })
-    const perAccount = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_ACCOUNT, timeWindow, keyGenerator: (request) => `${operation}:account:${accountKey?.(request) ?? ''}` })
+    // Per account and address: guesses at one account from one place are held back, while its owner, elsewhere,
+    // can still get in. Spraying many accounts from one place meets the per-IP limit.
+    const perAccount = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_ACCOUNT, timeWindow, keyGenerator: (request) => `${operation}:account:${accountKey?.(request) ?? ''}:ip:${request.ip}` })
     // Both counters move on every request, so neither can be probed while the other is exhausted.
     const limit: preHandlerAsyncHookHandler = async (request) => {
       const results = [await perIp(request)]

@@ -2,6 +2,7 @@ import { Ajv, type Options } from 'ajv'
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats'
 import fp from 'fastify-plugin'
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import { invalidField } from './problem.js'
 import { UUID } from '../modules/common/common.schemas.js'
 
@@ -14,17 +15,73 @@ const common: Options = {
   allErrors: true // a validation failure lists every failing field, not just the first
 }
 
-// ajv-formats' `uuid` also admits a `urn:uuid:` prefix, which PostgreSQL rejects: ids take the canonical form only.
-function withFormats (ajv: Ajv): Ajv {
-  return addFormats(ajv).addFormat('uuid', UUID)
+const EMAIL_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\u0080-\\uFFFF-]"
+const DOMAIN_LABEL = String.raw`[A-Za-z0-9\u0080-\uFFFF]([A-Za-z0-9\u0080-\uFFFF-]{0,61}[A-Za-z0-9\u0080-\uFFFF])?`
+/**
+ * Exactly one address, surrounding whitespace allowed: dot-atoms, `@`, hostname labels. No display names,
+ * lists, comments or quoted parts, which a mailer would read as other recipients.
+ */
+export const EMAIL = new RegExp(String.raw`^\s*${EMAIL_ATEXT}{1,64}(\.${EMAIL_ATEXT}{1,64})*@(${DOMAIN_LABEL}\.)+${DOMAIN_LABEL}\s*$`, 'u')
+
+/**
+ * ajv-formats' `uuid` also admits a `urn:uuid:` prefix, which PostgreSQL rejects: ids take the canonical form
+ * only. Its `email` admits what nodemailer reads as an address list.
+ */
+export function withFormats<T extends Ajv> (ajv: T): T {
+  addFormats(ajv).addFormat('uuid', UUID).addFormat('email', EMAIL)
+  return ajv
 }
 // Query strings, path parameters and headers arrive as text and are coerced to their declared types;
 // a JSON body is taken as sent, so `{ "email": 42 }` is a wrong type rather than the string "42".
 const coercing = withFormats(new Ajv({ ...common, coerceTypes: 'array' }))
 const exact = withFormats(new Ajv({ ...common, coerceTypes: false }))
 
-const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? exact : coercing).compile(schema as object)
+/** How a number must be written in a query string, path or header: plain decimal, nothing JavaScript merely tolerates. */
+const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/
+
+type Validate = ((data: unknown, context?: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null, schemaEnv?: unknown }
+
+/**
+ * Text that coercion turned into a number it should not have: `Infinity` and `1e309`, which Ajv then lets
+ * through `maximum`, and `0x10` or ` 5`, which are not how anyone writes a number. Query strings, paths and
+ * headers are flat: a value is a string, or an array of strings for a repeated query parameter.
+ */
+function badlyWrittenNumbers (original: Record<string, unknown>, coerced: Record<string, unknown>): FastifySchemaValidationError[] {
+  const errors: FastifySchemaValidationError[] = []
+  for (const [key, value] of Object.entries(coerced)) {
+    const before = original[key]
+    const pairs: Array<[unknown, unknown, string]> = Array.isArray(value)
+      ? value.map((item, index) => [Array.isArray(before) ? before[index] : before, item, `/${key}/${index}`])
+      : [[before, value, `/${key}`]]
+    for (const [written, number, instancePath] of pairs) {
+      if (typeof number !== 'number' || typeof written !== 'string') continue
+      if (Number.isFinite(number) && DECIMAL.test(written)) continue
+      errors.push({ instancePath, schemaPath: '#/type', keyword: 'type', params: {}, message: 'must be a finite number written in decimal digits' })
+    }
+  }
+  return errors
+}
+
+/** JSON bodies are validated exactly as sent (Ajv refuses non-finite numbers there); the other parts are coerced, then checked. */
+const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
+  if (httpPart === 'body') return exact.compile(schema as object)
+  const validate = coercing.compile(schema as object) as Validate
+  const checked: Validate = (data, context) => {
+    const isObject = data !== null && typeof data === 'object'
+    // Coercion rewrites values in place, repeated query parameters' arrays included: keep what was written.
+    const original = isObject ? Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Array.isArray(value) ? [...value] : value])) : {}
+    if (!validate(data, context)) {
+      checked.errors = validate.errors
+      return false
+    }
+    const errors = isObject ? badlyWrittenNumbers(original, data as Record<string, unknown>) : []
+    checked.errors = errors.length > 0 ? errors : null
+    return errors.length === 0
+  }
+  // Fastify hands the parent object only to validators that look like Ajv's, letting them coerce a root value.
+  checked.schemaEnv = validate.schemaEnv
+  return checked
+}
 
 /**
  * The JSON pointer of the first string holding a NUL character, which PostgreSQL text cannot store.

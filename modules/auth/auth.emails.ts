@@ -7,17 +7,26 @@ function escapeHtml (value: string): string {
   return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`)
 }
 
-function message (to: string, subject: string, paragraphs: string[], highlight: string): MailMessage {
+function message (to: string, subject: string, paragraphs: string[], highlight?: string): MailMessage {
+  const highlighted = highlight === undefined ? '' : `<p style="font-size:24px;font-weight:bold;letter-spacing:4px">${escapeHtml(highlight)}</p>`
   return {
     to,
     subject,
-    text: [...paragraphs, '', highlight].join('\n'),
-    html: `<!doctype html><html><body>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}<p style="font-size:24px;font-weight:bold;letter-spacing:4px">${escapeHtml(highlight)}</p></body></html>`
+    text: [...paragraphs, ...(highlight === undefined ? [] : ['', highlight])].join('\n'),
+    html: `<!doctype html><html><body>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}${highlighted}</body></html>`
   }
 }
 
 export function verificationCodeEmail (to: string, name: string, code: string): MailMessage {
   return message(to, `Your verification code: ${code}`, [`Hello ${name},`, `Use this code to verify your email address. It expires in ${minutes} minutes.`], code)
+}
+
+export function signUpAttemptEmail (to: string, name: string): MailMessage {
+  return message(to, 'Someone tried to sign up with your email address', [
+    `Hello ${name},`,
+    'Someone just tried to create a new account with this email address, which already has one. No new account was created and nothing about yours changed.',
+    'If it was you: sign in with your password, or reset the password if you no longer know it. If it was not you, you can ignore this email.'
+  ])
 }
 
 export function passwordResetEmail (to: string, name: string, code: string): MailMessage {

@@ -18,6 +18,12 @@ export const byEmail = (request: FastifyRequest): string | undefined => {
   return typeof email === 'string' ? normalizeEmail(email) : undefined
 }
 
+/** The per-account rate-limit key of a refresh: the session its token names. */
+const bySession = (request: FastifyRequest): string | undefined => {
+  const token = (request.body as { refreshToken?: unknown } | undefined)?.refreshToken
+  return typeof token === 'string' ? token.split('.')[0] : undefined
+}
+
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = authServicesOf(app)
 
@@ -27,9 +33,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: 'signUp',
       body: SignUpRequestSchema,
-      response: { 202: VerificationPendingSchema, ...problemResponses(400, 409, 413, 415, 429, 500) }
+      response: { 202: VerificationPendingSchema, ...problemResponses(400, 413, 415, 429, 500) }
     }
-  }, async (request, reply) => reply.code(202).send(await signUp(request.em, services, request.body)))
+  }, async (request, reply) => reply.code(202).send(signUp(request.em, services, request.body)))
 
   app.post('/verify-email', {
     config: { access: 'public' },
@@ -63,10 +69,11 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/refresh', {
     config: { access: 'public' },
+    preHandler: app.authRateLimit('refresh', bySession),
     schema: {
       operationId: 'refreshTokens',
       body: RefreshRequestSchema,
-      response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 500) }
+      response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 429, 500) }
     }
   }, async (request) => await rotateRefreshToken(request.em, services.tokens, request.body.refreshToken))
 

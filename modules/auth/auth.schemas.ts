@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IdSchema } from '../common/common.schemas.js'
 
-export const EmailSchema = Type.String({ maxLength: 254, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$' })
+/** Exactly one address: what the `email` format means here (plugins/validation.ts). */
+export const EmailSchema = Type.String({ maxLength: 254, format: 'email' })
 export const NewPasswordSchema = Type.String({ minLength: 10, maxLength: 128 })
 export const PasswordInputSchema = Type.String({ minLength: 1, maxLength: 128 })
 export const PersonNameSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })

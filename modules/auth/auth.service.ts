@@ -2,12 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Mailer } from '../../plugins/mail.js'
 import { OneTimeCode } from './one-time-code.entity.js'
 import { User, isStaffRole, lockUser } from './user.entity.js'
-import { consumeCode, findLiveCode, issueCode, mayIssueCode, CODE_TTL_SECONDS, type CodeSettings } from './one-time-codes.js'
+import { consumeCode, findEmailedCode, issueCode, mayIssueCode, CODE_TTL_SECONDS, type CodeSettings } from './one-time-codes.js'
 import { revokeAllSessions, startSession, type TokenSettings } from './sessions.js'
 import type { TokenPair } from './auth.schemas.js'
 import { assertAcceptablePassword, hashPassword, normalizeEmail, verifyPassword } from './passwords.js'
-import { passwordResetEmail, staffSignInCodeEmail, verificationCodeEmail } from './auth.emails.js'
-import { accountDisabled, emailNotVerified, emailTaken, invalidCode, invalidCredentials, invalidCurrentPassword } from './auth.errors.js'
+import { passwordResetEmail, signUpAttemptEmail, staffSignInCodeEmail, verificationCodeEmail } from './auth.emails.js'
+import { accountDisabled, emailNotVerified, invalidCredentials, invalidCurrentPassword } from './auth.errors.js'
 import { invalidField } from '../../plugins/problem.js'
 
 /** What the identity use cases need besides the EntityManager. */
@@ -30,26 +30,37 @@ async function sendVerificationCode (em: EntityManager, services: AuthServices, 
   await services.mailer.send(verificationCodeEmail(user.email, user.name, code))
 }
 
-export async function signUp (em: EntityManager, services: AuthServices, input: { email: string, password: string, name: string }): Promise<{ email: string, codeExpiresIn: number }> {
+/**
+ * Answers at once, the same way whether or not the email is taken: everything that depends on the account
+ * runs after the response. A new address gets an account and a code; the owner of a taken one is told that
+ * someone tried to sign up with it.
+ */
+export function signUp (em: EntityManager, services: AuthServices, input: { email: string, password: string, name: string }): { email: string, codeExpiresIn: number } {
   assertAcceptablePassword(input.password, '/body/password')
   const email = normalizeEmail(input.email)
-  if (await em.count(User, { email }) > 0) throw emailTaken()
-  const passwordHash = await hashPassword(input.password)
-  const { user, code } = await em.transactional(async (tx) => {
-    const created = tx.create(User, { email, name: input.name.trim(), passwordHash, role: 'CUSTOMER' })
-    return { user: created, code: (await issueCode(tx, services.codes, created, 'VERIFY_EMAIL')).code }
+  const name = input.name.trim()
+  services.afterResponse('sign up', async () => {
+    const passwordHash = await hashPassword(input.password)
+    const outcome = await em.transactional(async (tx) => {
+      // Sign-ups racing for one new address: the others wait, then find the first one's account.
+      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`sign-up:${email}`])
+      const existing = await tx.findOne(User, { email })
+      if (existing !== null) return { email: signUpAttemptEmail(existing.email, existing.name) }
+      const user = tx.create(User, { email, name, passwordHash, role: 'CUSTOMER' })
+      const { code } = await issueCode(tx, services.codes, user, 'VERIFY_EMAIL')
+      return { email: verificationCodeEmail(user.email, user.name, code) }
+    })
+    await services.mailer.send(outcome.email)
   })
-  await services.mailer.send(verificationCodeEmail(user.email, user.name, code))
   return { email, codeExpiresIn: CODE_TTL_SECONDS }
 }
 
 export async function verifyEmail (em: EntityManager, services: AuthServices, input: { email: string, code: string }): Promise<TokenPair> {
-  const user = await findByEmail(em, input.email)
   // Staff prove their address through the two-step sign-in only: a code alone never gives them tokens.
-  if (user === null || isStaffRole(user.role) || user.emailVerifiedAt != null) throw invalidCode()
-  await consumeCode(em, services.codes, await findLiveCode(em, user, 'VERIFY_EMAIL'), input.code)
+  const record = await findEmailedCode(em, normalizeEmail(input.email), 'VERIFY_EMAIL', { role: 'CUSTOMER', emailVerifiedAt: null, disabledAt: null })
+  await consumeCode(em, services.codes, record, input.code, { uniform: true })
   return await em.transactional(async (tx) => {
-    const verified = await lockUser(tx, user.id)
+    const verified = await lockUser(tx, (record as OneTimeCode).user.id)
     verified.emailVerifiedAt ??= new Date()
     return await startSession(tx, services.tokens, verified)
   })
@@ -130,12 +141,11 @@ export async function forgotPassword (em: EntityManager, services: AuthServices,
 
 export async function resetPassword (em: EntityManager, services: AuthServices, input: { email: string, code: string, newPassword: string }): Promise<void> {
   assertAcceptablePassword(input.newPassword, '/body/newPassword')
-  const user = await findByEmail(em, input.email)
-  if (user === null) throw invalidCode()
-  await consumeCode(em, services.codes, await findLiveCode(em, user, 'RESET_PASSWORD'), input.code)
+  const record = await findEmailedCode(em, normalizeEmail(input.email), 'RESET_PASSWORD', { disabledAt: null })
+  await consumeCode(em, services.codes, record, input.code, { uniform: true })
   const passwordHash = await hashPassword(input.newPassword)
   await em.transactional(async (tx) => {
-    const locked = await lockUser(tx, user.id)
+    const locked = await lockUser(tx, (record as OneTimeCode).user.id)
     locked.passwordHash = passwordHash
     locked.mustChangePassword = false
     // Whoever reset the password proved they read the mailbox.

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { AccessTokenClaims, Account, AccountLookup } from '../../plugins/auth.js'
 import { Session, type Audience } from './session.entity.js'
+import { RotatedRefreshToken } from './rotated-refresh-token.entity.js'
 import { isStaffRole, type User } from './user.entity.js'
 import type { TokenPair } from './auth.schemas.js'
 import { invalidRefreshToken, refreshTokenReused } from './auth.errors.js'
@@ -46,26 +47,34 @@ export async function startSession (em: EntityManager, settings: TokenSettings, 
 
 /**
  * Rotates a refresh token. The swap is one conditional UPDATE, so two uses of the same token can never both
- * rotate it: the second is a reuse, like any token of the family other than the current one, and revokes the
- * whole session (the first caller's new tokens included).
+ * rotate it. Only a token this API really issued counts as reused (one already rotated away, or the current
+ * one presented twice at once): that revokes the whole session, the first caller's new tokens included.
+ * Anything else, such as a known session id with a made-up secret, is simply invalid and changes nothing.
  */
 export async function rotateRefreshToken (em: EntityManager, settings: TokenSettings, refreshToken: string): Promise<TokenPair> {
-  const [sessionId, secret] = refreshToken.split('.')
-  if (sessionId === undefined || secret === undefined || !isUuid(sessionId)) throw invalidRefreshToken()
+  const [sessionId, secret, extra] = refreshToken.split('.')
+  if (sessionId === undefined || secret === undefined || extra !== undefined || !isUuid(sessionId)) throw invalidRefreshToken()
   const session = await em.findOne(Session, { id: sessionId }, { populate: ['user'] })
-  if (session === null || session.revokedAt != null || session.expiresAt.getTime() <= Date.now() || session.user.disabledAt != null) {
-    throw invalidRefreshToken()
-  }
-  const presented = Buffer.from(sha256(secret), 'hex')
-  if (!timingSafeEqual(presented, Buffer.from(session.refreshTokenHash, 'hex'))) {
+  if (session === null) throw invalidRefreshToken()
+  const presentedHash = sha256(secret)
+  if (!timingSafeEqual(Buffer.from(presentedHash, 'hex'), Buffer.from(session.refreshTokenHash, 'hex'))) {
+    const rotatedAway = await em.count(RotatedRefreshToken, { tokenHash: presentedHash, session: session.id })
+    if (rotatedAway === 0) throw invalidRefreshToken()
     await revokeSession(em, session.id)
     throw refreshTokenReused()
   }
+  if (session.revokedAt != null || session.expiresAt.getTime() <= Date.now() || session.user.disabledAt != null) {
+    throw invalidRefreshToken()
+  }
   const nextSecret = newRefreshSecret()
-  const swapped = await em.execute<Array<{ id: string }>>(
-    'update sessions set refresh_token_hash = ?, rotated_at = now(), expires_at = ? where id = ? and refresh_token_hash = ? and revoked_at is null returning id',
-    [sha256(nextSecret), refreshExpiry(settings), session.id, session.refreshTokenHash])
-  if (swapped.length === 0) {
+  const swapped = await em.transactional(async (tx) => {
+    const rows = await tx.execute<Array<{ id: string }>>(
+      'update sessions set refresh_token_hash = ?, rotated_at = now(), expires_at = ? where id = ? and refresh_token_hash = ? and revoked_at is null returning id',
+      [sha256(nextSecret), refreshExpiry(settings), session.id, presentedHash])
+    if (rows.length > 0) tx.create(RotatedRefreshToken, { tokenHash: presentedHash, session: session.id })
+    return rows.length > 0
+  })
+  if (!swapped) {
     await revokeSession(em, session.id)
     throw refreshTokenReused()
   }

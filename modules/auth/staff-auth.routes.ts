@@ -24,7 +24,7 @@ export const staffAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: 'staffVerify',
       body: StaffVerifyRequestSchema,
-      response: { 200: TokenPairSchema, ...problemResponses(400, 413, 415, 429, 500) }
+      response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 429, 500) }
     }
   }, async (request) => await staffVerify(request.em, services, request.body))
 }

@@ -43,7 +43,8 @@ export const ProblemSchema = Type.Object({
   detail: Type.String(),
   instance: Type.String(),
   code: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }),
-  errors: Type.Optional(Type.Array(ProblemFieldErrorSchema))
+  errors: Type.Optional(Type.Array(ProblemFieldErrorSchema, { maxItems: 20 })),
+  errorCount: Type.Optional(Type.Integer({ minimum: 21 }))
 }, { additionalProperties: true })
 export type Problem = Static<typeof ProblemSchema>
 

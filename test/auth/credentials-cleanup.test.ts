@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildWithMail, post, signUpVerified, uniqueEmail, PASSWORD } from '../helpers/identity.js'
+import { buildWithMail, nextCode, post, signUpVerified, uniqueEmail, PASSWORD } from '../helpers/identity.js'
 import { purgeDeadCredentials } from '../../modules/auth/credentials-cleanup.js'
 
 t.test('the cleanup job deletes long-dead codes and sessions and keeps live ones', async (t) => {
@@ -7,7 +7,9 @@ t.test('the cleanup job deletes long-dead codes and sessions and keeps live ones
   const { app } = harness
   const live = await signUpVerified(harness)
   await signUpVerified(harness)
-  await post(app, '/api/v1/auth/signup', { email: uniqueEmail(), password: PASSWORD, name: 'Pending' })
+  const pending = uniqueEmail()
+  await post(app, '/api/v1/auth/signup', { email: pending, password: PASSWORD, name: 'Pending' })
+  await nextCode(harness, pending)
   const em = app.orm.em.fork()
   // Age everything but the first customer's session by two months.
   await em.execute("update one_time_codes set expires_at = now() - interval '60 days'")

@@ -48,3 +48,29 @@ t.test('code verification, resend and forgot-password are limited per IP', async
     t.equal(statuses[2], 429, `${url}: third request from the same IP is limited`)
   }
 })
+
+t.test('guesses at an account from one address do not lock its owner out elsewhere', async (t) => {
+  const harness = await buildWithMail(t, { AUTH_RATE_LIMIT_PER_ACCOUNT: '3', AUTH_RATE_LIMIT_WINDOW_SECONDS: '60' })
+  const { app } = harness
+  const customer = await signUpVerified(harness)
+  const signIn = async (remoteAddress: string, password: string) =>
+    await app.inject({ method: 'POST', url: '/api/v1/auth/signin', remoteAddress, payload: { email: customer.email, password } })
+
+  const attacker = '203.0.113.7'
+  const statuses: number[] = []
+  for (let attempt = 0; attempt < 6; attempt++) statuses.push((await signIn(attacker, `guess number ${attempt}`)).statusCode)
+  t.same(statuses, [401, 401, 401, 429, 429, 429], 'the attacker is held back after three tries')
+  t.equal((await signIn(attacker, PASSWORD)).statusCode, 429, 'even with the right password, from that address')
+  t.equal((await signIn('198.51.100.20', PASSWORD)).statusCode, 200, 'while the owner, elsewhere, signs in')
+})
+
+t.test('per-IP limits still stop one address spraying many accounts', async (t) => {
+  const harness = await buildWithMail(t, { AUTH_RATE_LIMIT_PER_IP: '4', AUTH_RATE_LIMIT_WINDOW_SECONDS: '60' })
+  const statuses: number[] = []
+  for (let attempt = 0; attempt < 5; attempt++) {
+    statuses.push((await harness.app.inject({ method: 'POST', url: '/api/v1/auth/signin', remoteAddress: '203.0.113.8', payload: { email: uniqueEmail('spray'), password: PASSWORD } })).statusCode)
+  }
+  t.same(statuses, [401, 401, 401, 401, 429])
+  const elsewhere = await harness.app.inject({ method: 'POST', url: '/api/v1/auth/signin', remoteAddress: '203.0.113.9', payload: { email: uniqueEmail('spray'), password: PASSWORD } })
+  t.equal(elsewhere.statusCode, 401, 'another address has its own count')
+})

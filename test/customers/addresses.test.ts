@@ -99,9 +99,15 @@ function problem (status: number, code: string, title: string, detail: string, i
   return { type: `urn:commerce-api:problem:${code.toLowerCase().replaceAll('_', '-')}`, title, status, detail, instance, code }
 }
 
+/** The detail names the first three failing fields and counts the rest. */
+function validationDetail (errors: Array<{ pointer: string, detail: string }>): string {
+  const named = errors.slice(0, 3).map((e) => `${e.pointer} ${e.detail}`).join('; ')
+  return errors.length > 3 ? `The request is invalid: ${named}; and ${errors.length - 3} more (${errors.length} in all).` : `The request is invalid: ${named}.`
+}
+
 function validationProblem (instance: string, errors: Array<{ pointer: string, detail: string }>) {
   return {
-    ...problem(400, 'VALIDATION_FAILED', 'Validation Failed', `The request is invalid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}.`, instance),
+    ...problem(400, 'VALIDATION_FAILED', 'Validation Failed', validationDetail(errors), instance),
     errors
   }
 }
@@ -238,7 +244,9 @@ t.test('listing pages through the address book', async (t) => {
     t.same(response.json(), problem(400, 'INVALID_CURSOR', 'Bad Request', 'The cursor is not one this API issued; start again without it.', `${BASE}?cursor=${garbage}`))
   }
 
-  const badLimits: Array<[string, string]> = [['0', 'must be >= 1'], ['101', 'must be <= 100'], ['ten', 'must be integer']]
+  const notFinite = 'must be a finite number written in decimal digits'
+  const badLimits: Array<[string, string]> = [['0', 'must be >= 1'], ['101', 'must be <= 100'], ['ten', 'must be integer'],
+    ['Infinity', notFinite], ['-Infinity', notFinite], ['1e309', notFinite], ['0x10', notFinite]]
   for (const [limit, detail] of badLimits) {
     const response = await call(app, 'GET', `${BASE}?limit=${limit}`, customer)
     t.equal(response.statusCode, 400, `limit ${limit}`)

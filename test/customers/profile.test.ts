@@ -288,7 +288,7 @@ t.test('changing the email address', async (t) => {
   t.equal(invalid.statusCode, 400)
   t.same(invalid.json(), validationProblem('/api/v1/me/email', [
     { pointer: '/body/role', detail: 'must NOT have additional properties' },
-    { pointer: '/body/newEmail', detail: 'must match pattern "^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$"' }
+    { pointer: '/body/newEmail', detail: 'must match format "email"' }
   ]))
 
   const started = await post(app, '/api/v1/me/email', { newEmail: `  ${newEmail.toUpperCase()} `, password: PASSWORD }, bearer(customer))

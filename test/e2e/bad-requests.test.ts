@@ -51,7 +51,7 @@ t.test('a running server answers malformed and oversized requests with problems,
   t.equal(nul.status, 400, 'a NUL character, which PostgreSQL cannot store, is refused up front')
   t.same(nul.problem.errors, [{ pointer: '/body/name', detail: 'must not contain NUL characters' }])
 
-  const lengthened = await send({ headers: json, body: JSON.stringify({ email: `${'İ'.repeat(200)}@example.com`, password: 'violet tangerine 42', name: 'Long' }) })
+  const lengthened = await send({ headers: json, body: JSON.stringify({ email: `${'İ'.repeat(60)}.${'İ'.repeat(60)}.${'İ'.repeat(60)}@example.com`, password: 'violet tangerine 42', name: 'Long' }) })
   t.equal(lengthened.status, 400, 'an email that lower-casing makes too long is refused')
   t.same(lengthened.problem.errors, [{ pointer: '/body/email', detail: 'must NOT have more than 254 characters' }])
 

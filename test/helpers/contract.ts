@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import type { ValidateFunction } from 'ajv'
 import { specDocument } from '../../plugins/docs.js'
-import { addFormats } from '../../plugins/validation.js'
+import { withFormats } from '../../plugins/validation.js'
 
 /** Reads the hand-written spec the way a client does, to check every response the tests receive. */
 
@@ -29,8 +29,7 @@ function prefixRefs (node: unknown): unknown {
     key === '$ref' && typeof value === 'string' && value.startsWith('#') ? [key, `${SPEC_ID}${value}`] : [key, prefixRefs(value)]))
 }
 
-const ajv = new Ajv2020({ strict: false, allErrors: true })
-addFormats(ajv)
+const ajv = withFormats(new Ajv2020({ strict: false, allErrors: true }))
 ajv.addSchema(prefixRefs(spec) as Json, SPEC_ID)
 
 const validators = new Map<Json, ValidateFunction>()

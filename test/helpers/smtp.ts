@@ -8,6 +8,8 @@ export interface SmtpCatcher {
   url: string
   /** Every message received so far, parsed, in arrival order. */
   messages: ParsedMail[]
+  /** The envelope recipients (RCPT TO) of each message, in the same order. */
+  recipients: string[][]
   /**
    * The next message whose envelope is addressed to `to` (case-insensitive) and that was not yet returned
    * for `to`, waiting for it when it has not arrived; rejects after `timeoutMs`.
@@ -31,6 +33,7 @@ interface Waiter {
 export async function startSmtpCatcher (t: Test): Promise<SmtpCatcher> {
   const received: Received[] = []
   const messages: ParsedMail[] = []
+  const recipients: string[][] = []
   const waiters: Waiter[] = []
 
   const deliver = (entry: Received): void => {
@@ -57,6 +60,7 @@ export async function startSmtpCatcher (t: Test): Promise<SmtpCatcher> {
         const entry = { mail, recipients: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()), takenBy: new Set<string>() }
         received.push(entry)
         messages.push(mail)
+        recipients.push(entry.recipients)
         deliver(entry)
         callback()
       }, (error: Error) => { callback(error) })
@@ -93,5 +97,5 @@ export async function startSmtpCatcher (t: Test): Promise<SmtpCatcher> {
     })
   }
 
-  return { url: `smtp://127.0.0.1:${port}`, messages, nextMessage }
+  return { url: `smtp://127.0.0.1:${port}`, messages, recipients, nextMessage }
 }

@@ -8,7 +8,7 @@ import {
   UniqueConstraintViolationException
 } from '@mikro-orm/core'
 import validationPlugin from '../../plugins/validation.js'
-import problemPlugin, { ProblemError, problemType, toProblem } from '../../plugins/problem.js'
+import problemPlugin, { MAX_LISTED_FIELD_ERRORS, ProblemError, problemType, toProblem } from '../../plugins/problem.js'
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8'
 const INTERNAL_DETAIL = 'An unexpected error occurred. Quote the request id when reporting it.'
@@ -130,7 +130,7 @@ t.test('toProblem', async (t) => {
         title: 'Validation Failed',
         status: 400,
         detail: "The request is invalid: /body/email must have required property 'email'; /body/isAdmin must NOT have additional properties; " +
-          '/body/address/country must match pattern "^[A-Z]{2}$"; /body/quantity is invalid.',
+          '/body/address/country must match pattern "^[A-Z]{2}$"; and 1 more (4 in all).',
         instance: '/api/v1/auth/signup',
         code: 'VALIDATION_FAILED',
         errors: [
@@ -142,6 +142,19 @@ t.test('toProblem', async (t) => {
       },
       headers: {}
     })
+  })
+
+  t.test('thousands of failing fields make a small problem: 20 listed, a short detail, the count', async (t) => {
+    const issues = Array.from({ length: 90_000 }, (_, index) => ({ instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: `k${index}` }, message: 'must NOT have additional properties' }))
+    const { problem } = toProblem(validationError('body', issues), '/api/v1/auth/signin')
+    t.equal(problem.errors?.length, MAX_LISTED_FIELD_ERRORS)
+    t.same(problem.errors?.[19], { pointer: '/body/k19', detail: 'must NOT have additional properties' })
+    t.equal(problem.errorCount, 90_000)
+    t.equal(problem.detail, 'The request is invalid: /body/k0 must NOT have additional properties; /body/k1 must NOT have additional properties; ' +
+      '/body/k2 must NOT have additional properties; and 89997 more (90000 in all).')
+    t.ok(JSON.stringify(problem).length < 3000, 'the whole problem stays under 3 kB')
+    const few = toProblem(validationError('body', issues.slice(0, 20)), '/x').problem
+    t.notOk('errorCount' in few, 'no count when every failing field is listed')
   })
 
   t.test('validation pointers name the part of the request', async (t) => {
