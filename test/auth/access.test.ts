@@ -53,3 +53,17 @@ t.test('responses carrying tokens, codes or account data are Cache-Control: no-s
   responses.push(['staff verify', await post(app, '/api/v1/admin/auth/verify', { challengeId: challenge.json<{ challengeId: string }>().challengeId, code: await nextCode(harness, admin.email) })])
   for (const [name, response] of responses) t.equal(response.headers['cache-control'], 'no-store', name)
 })
+
+t.test('a body of 90,000 unknown keys earns a small problem, not an 11 MB one', async (t) => {
+  const harness = await buildWithMail(t)
+  const body: Record<string, number> = { }
+  for (let index = 0; index < 90_000; index++) body[`k${index}`] = 1
+  const payload = JSON.stringify(body)
+  t.ok(payload.length < 1_048_576, `the body (${payload.length} bytes) fits the default limit`)
+  const response = await harness.app.inject({ method: 'POST', url: '/api/v1/auth/signin', headers: { 'content-type': 'application/json' }, payload })
+  t.equal(response.statusCode, 400)
+  t.ok(response.body.length < 4000, `the answer is ${response.body.length} bytes`)
+  const problem = response.json()
+  t.equal(problem.errors.length, 20)
+  t.equal(problem.errorCount, 90_002, 'every unknown key and both missing fields are counted')
+})
