@@ -538,27 +538,6 @@ export interface components {
         NewPassword: string;
         /** @example Ada Lovelace */
         PersonName: string;
-        /**
-         * @description E.164, with the leading `+`.
-         * @example +442071234567
-         */
-        Phone: string;
-        /**
-         * @description The 6-digit code from the email.
-         * @example 482913
-         */
-        OtpCode: string;
-        /** @enum {string} */
-        Role: "CUSTOMER" | "ADMIN" | "MODERATOR";
-        /** @enum {string} */
-        StaffRole: "ADMIN" | "MODERATOR";
-        /** @enum {string} */
-        StaffStatus: "ACTIVE" | "DISABLED";
-        /**
-         * @description ISO 3166-1 alpha-2, upper case.
-         * @example GB
-         */
-        CountryCode: string;
         SignUpRequest: {
             email: components["schemas"]["Email"];
             password: components["schemas"]["NewPassword"];
@@ -569,181 +548,6 @@ export interface components {
             email: string;
             /** @description Seconds until the code expires. */
             codeExpiresIn: number;
-        };
-        VerifyEmailRequest: {
-            email: components["schemas"]["Email"];
-            code: components["schemas"]["OtpCode"];
-        };
-        EmailOnlyRequest: {
-            email: components["schemas"]["Email"];
-        };
-        CodeOnlyRequest: {
-            code: components["schemas"]["OtpCode"];
-        };
-        SignInRequest: {
-            email: components["schemas"]["Email"];
-            password: string;
-        };
-        Accepted: {
-            message: string;
-        };
-        TokenPair: {
-            /** @description A JWT, sent as the `Authorization` header `Bearer <accessToken>`. */
-            accessToken: string;
-            /** @description Opaque; use it once with `POST /auth/refresh`. */
-            refreshToken: string;
-            /** @description Seconds until the access token expires. */
-            expiresIn: number;
-            /** @constant */
-            tokenType: "Bearer";
-        };
-        RefreshRequest: {
-            refreshToken: string;
-        };
-        ChangePasswordRequest: {
-            currentPassword: string;
-            newPassword: components["schemas"]["NewPassword"];
-        };
-        ResetPasswordRequest: {
-            email: components["schemas"]["Email"];
-            code: components["schemas"]["OtpCode"];
-            newPassword: components["schemas"]["NewPassword"];
-        };
-        StaffChallenge: {
-            challengeId: components["schemas"]["Id"];
-            /** @description Seconds until the code expires. */
-            expiresIn: number;
-        };
-        StaffVerifyRequest: {
-            challengeId: components["schemas"]["Id"];
-            code: components["schemas"]["OtpCode"];
-        };
-        CreateStaffRequest: {
-            email: components["schemas"]["Email"];
-            name: components["schemas"]["PersonName"];
-            role: components["schemas"]["StaffRole"];
-            password?: components["schemas"]["NewPassword"];
-        };
-        UpdateStaffRequest: {
-            name?: components["schemas"]["PersonName"];
-            role?: components["schemas"]["StaffRole"];
-            status?: components["schemas"]["StaffStatus"];
-        };
-        Staff: {
-            id: components["schemas"]["Id"];
-            email: string;
-            name: string;
-            role: components["schemas"]["StaffRole"];
-            status: components["schemas"]["StaffStatus"];
-            mustChangePassword: boolean;
-            createdAt: components["schemas"]["Timestamp"];
-            updatedAt: components["schemas"]["Timestamp"];
-        };
-        StaffPage: {
-            items: components["schemas"]["Staff"][];
-            nextCursor: string | null;
-        };
-        Profile: {
-            id: components["schemas"]["Id"];
-            email: string;
-            name: string;
-            phone: string | null;
-            role: components["schemas"]["Role"];
-            emailVerified: boolean;
-            mustChangePassword: boolean;
-            createdAt: components["schemas"]["Timestamp"];
-            updatedAt: components["schemas"]["Timestamp"];
-        };
-        UpdateProfileRequest: {
-            name?: components["schemas"]["PersonName"];
-            phone?: components["schemas"]["Phone"] | null;
-        };
-        EmailChangeRequest: {
-            newEmail: components["schemas"]["Email"];
-            password: string;
-        };
-        Address: {
-            id: components["schemas"]["Id"];
-            label: string | null;
-            fullName: string;
-            company: string | null;
-            line1: string;
-            line2: string | null;
-            city: string;
-            region: string | null;
-            postalCode: string;
-            country: string;
-            phone: string | null;
-            isDefaultShipping: boolean;
-            isDefaultBilling: boolean;
-            createdAt: components["schemas"]["Timestamp"];
-            updatedAt: components["schemas"]["Timestamp"];
-        };
-        AddressPage: {
-            items: components["schemas"]["Address"][];
-            nextCursor: string | null;
-        };
-        AddressText: string;
-        OptionalAddressText: string | null;
-        CreateAddressRequest: {
-            label?: components["schemas"]["OptionalAddressText"];
-            fullName: components["schemas"]["PersonName"];
-            company?: components["schemas"]["OptionalAddressText"];
-            line1: components["schemas"]["AddressText"];
-            line2?: components["schemas"]["OptionalAddressText"];
-            city: components["schemas"]["AddressText"];
-            region?: components["schemas"]["OptionalAddressText"];
-            postalCode: string;
-            country: components["schemas"]["CountryCode"];
-            phone?: components["schemas"]["Phone"] | null;
-            isDefaultShipping?: boolean;
-            isDefaultBilling?: boolean;
-        };
-        UpdateAddressRequest: {
-            label?: components["schemas"]["OptionalAddressText"];
-            fullName?: components["schemas"]["PersonName"];
-            company?: components["schemas"]["OptionalAddressText"];
-            line1?: components["schemas"]["AddressText"];
-            line2?: components["schemas"]["OptionalAddressText"];
-            city?: components["schemas"]["AddressText"];
-            region?: components["schemas"]["OptionalAddressText"];
-            postalCode?: string;
-            country?: components["schemas"]["CountryCode"];
-            phone?: components["schemas"]["Phone"] | null;
-            isDefaultShipping?: boolean;
-            isDefaultBilling?: boolean;
-        };
-        /**
-         * Format: uuid
-         * @description A UUIDv7, time-ordered, in its canonical hyphenated form (RFC 9562; no `urn:uuid:` prefix).
-         * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
-         */
-        Id: string;
-        /**
-         * Format: date-time
-         * @description An ISO 8601 instant in UTC.
-         * @example 2026-11-22T10:15:30.000Z
-         */
-        Timestamp: string;
-        /**
-         * @description An ISO 4217 currency code.
-         * @example USD
-         */
-        Currency: string;
-        /** @description An amount in the currency's minor units (cents for USD); never a float. */
-        Money: {
-            /** @example 1999 */
-            amount: number;
-            currency: components["schemas"]["Currency"];
-        };
-        /**
-         * @description The envelope of every list. Pass `nextCursor` back as `?cursor=` for the next page;
-         *     `null` means this is the last page. Each list's own schema narrows `items`.
-         */
-        CursorPage: {
-            items: unknown[];
-            /** @description Opaque; null on the last page. */
-            nextCursor: string | null;
         };
         ProblemFieldError: {
             /**
@@ -790,6 +594,182 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description The 6-digit code from the email.
+         * @example 482913
+         */
+        OtpCode: string;
+        VerifyEmailRequest: {
+            email: components["schemas"]["Email"];
+            code: components["schemas"]["OtpCode"];
+        };
+        TokenPair: {
+            /** @description A JWT, sent as the `Authorization` header `Bearer <accessToken>`. */
+            accessToken: string;
+            /** @description Opaque; use it once with `POST /auth/refresh`. */
+            refreshToken: string;
+            /** @description Seconds until the access token expires. */
+            expiresIn: number;
+            /** @constant */
+            tokenType: "Bearer";
+        };
+        EmailOnlyRequest: {
+            email: components["schemas"]["Email"];
+        };
+        Accepted: {
+            message: string;
+        };
+        SignInRequest: {
+            email: components["schemas"]["Email"];
+            password: string;
+        };
+        RefreshRequest: {
+            refreshToken: string;
+        };
+        ChangePasswordRequest: {
+            currentPassword: string;
+            newPassword: components["schemas"]["NewPassword"];
+        };
+        ResetPasswordRequest: {
+            email: components["schemas"]["Email"];
+            code: components["schemas"]["OtpCode"];
+            newPassword: components["schemas"]["NewPassword"];
+        };
+        /**
+         * Format: uuid
+         * @description A UUIDv7, time-ordered, in its canonical hyphenated form (RFC 9562; no `urn:uuid:` prefix).
+         * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+         */
+        Id: string;
+        StaffChallenge: {
+            challengeId: components["schemas"]["Id"];
+            /** @description Seconds until the code expires. */
+            expiresIn: number;
+        };
+        StaffVerifyRequest: {
+            challengeId: components["schemas"]["Id"];
+            code: components["schemas"]["OtpCode"];
+        };
+        /** @enum {string} */
+        StaffRole: "ADMIN" | "MODERATOR";
+        /** @enum {string} */
+        StaffStatus: "ACTIVE" | "DISABLED";
+        /**
+         * Format: date-time
+         * @description An ISO 8601 instant in UTC.
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        Timestamp: string;
+        Staff: {
+            id: components["schemas"]["Id"];
+            email: string;
+            name: string;
+            role: components["schemas"]["StaffRole"];
+            status: components["schemas"]["StaffStatus"];
+            mustChangePassword: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        StaffPage: {
+            items: components["schemas"]["Staff"][];
+            nextCursor: string | null;
+        };
+        CreateStaffRequest: {
+            email: components["schemas"]["Email"];
+            name: components["schemas"]["PersonName"];
+            role: components["schemas"]["StaffRole"];
+            password?: components["schemas"]["NewPassword"];
+        };
+        UpdateStaffRequest: {
+            name?: components["schemas"]["PersonName"];
+            role?: components["schemas"]["StaffRole"];
+            status?: components["schemas"]["StaffStatus"];
+        };
+        /** @enum {string} */
+        Role: "CUSTOMER" | "ADMIN" | "MODERATOR";
+        Profile: {
+            id: components["schemas"]["Id"];
+            email: string;
+            name: string;
+            phone: string | null;
+            role: components["schemas"]["Role"];
+            emailVerified: boolean;
+            mustChangePassword: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description E.164, with the leading `+`.
+         * @example +442071234567
+         */
+        Phone: string;
+        UpdateProfileRequest: {
+            name?: components["schemas"]["PersonName"];
+            phone?: components["schemas"]["Phone"] | null;
+        };
+        EmailChangeRequest: {
+            newEmail: components["schemas"]["Email"];
+            password: string;
+        };
+        CodeOnlyRequest: {
+            code: components["schemas"]["OtpCode"];
+        };
+        Address: {
+            id: components["schemas"]["Id"];
+            label: string | null;
+            fullName: string;
+            company: string | null;
+            line1: string;
+            line2: string | null;
+            city: string;
+            region: string | null;
+            postalCode: string;
+            country: string;
+            phone: string | null;
+            isDefaultShipping: boolean;
+            isDefaultBilling: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        AddressPage: {
+            items: components["schemas"]["Address"][];
+            nextCursor: string | null;
+        };
+        OptionalAddressText: string | null;
+        AddressText: string;
+        /**
+         * @description ISO 3166-1 alpha-2, upper case.
+         * @example GB
+         */
+        CountryCode: string;
+        CreateAddressRequest: {
+            label?: components["schemas"]["OptionalAddressText"];
+            fullName: components["schemas"]["PersonName"];
+            company?: components["schemas"]["OptionalAddressText"];
+            line1: components["schemas"]["AddressText"];
+            line2?: components["schemas"]["OptionalAddressText"];
+            city: components["schemas"]["AddressText"];
+            region?: components["schemas"]["OptionalAddressText"];
+            postalCode: string;
+            country: components["schemas"]["CountryCode"];
+            phone?: components["schemas"]["Phone"] | null;
+            isDefaultShipping?: boolean;
+            isDefaultBilling?: boolean;
+        };
+        UpdateAddressRequest: {
+            label?: components["schemas"]["OptionalAddressText"];
+            fullName?: components["schemas"]["PersonName"];
+            company?: components["schemas"]["OptionalAddressText"];
+            line1?: components["schemas"]["AddressText"];
+            line2?: components["schemas"]["OptionalAddressText"];
+            city?: components["schemas"]["AddressText"];
+            region?: components["schemas"]["OptionalAddressText"];
+            postalCode?: string;
+            country?: components["schemas"]["CountryCode"];
+            phone?: components["schemas"]["Phone"] | null;
+            isDefaultShipping?: boolean;
+            isDefaultBilling?: boolean;
+        };
         Liveness: {
             /** @constant */
             status: "ok";
@@ -816,148 +796,6 @@ export interface components {
         };
     };
     responses: {
-        /** @description A new session's tokens. */
-        Tokens: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzYjFlNCJ9.c2lnbmF0dXJl",
-                 *       "refreshToken": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60.kq3h0cN4o4Yc1Xr8mJm5Qq2w",
-                 *       "expiresIn": 900,
-                 *       "tokenType": "Bearer"
-                 *     }
-                 */
-                "application/json": components["schemas"]["TokenPair"];
-            };
-        };
-        /** @description The account's profile. */
-        Profile: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
-                 *       "email": "ada@example.com",
-                 *       "name": "Ada Lovelace",
-                 *       "phone": null,
-                 *       "role": "CUSTOMER",
-                 *       "emailVerified": true,
-                 *       "mustChangePassword": false,
-                 *       "createdAt": "2026-11-22T10:15:30.000Z",
-                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
-                 *     }
-                 */
-                "application/json": components["schemas"]["Profile"];
-            };
-        };
-        /** @description The address. */
-        Address: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
-                 *       "label": "Home",
-                 *       "fullName": "Ada Lovelace",
-                 *       "company": null,
-                 *       "line1": "12 St James's Square",
-                 *       "line2": null,
-                 *       "city": "London",
-                 *       "region": null,
-                 *       "postalCode": "SW1Y 4JH",
-                 *       "country": "GB",
-                 *       "phone": null,
-                 *       "isDefaultShipping": true,
-                 *       "isDefaultBilling": false,
-                 *       "createdAt": "2026-11-22T10:15:30.000Z",
-                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
-                 *     }
-                 */
-                "application/json": components["schemas"]["Address"];
-            };
-        };
-        /** @description Accepted. The same answer is given whether or not the account exists. */
-        Accepted: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "message": "If the account exists, a code has been sent to it."
-                 *     }
-                 */
-                "application/json": components["schemas"]["Accepted"];
-            };
-        };
-        /**
-         * @description The request is invalid (`VALIDATION_FAILED`), or the code is not accepted. Operations that name the
-         *     account by email answer every failure with `INVALID_CODE`; the others also tell an expired code
-         *     (`CODE_EXPIRED`) and one dead after too many wrong tries (`CODE_ATTEMPTS_EXCEEDED`).
-         */
-        InvalidCode: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "urn:commerce-api:problem:invalid-code",
-                 *       "title": "Bad Request",
-                 *       "status": 400,
-                 *       "detail": "The code is wrong or no longer valid.",
-                 *       "instance": "/api/v1/auth/verify-email",
-                 *       "code": "INVALID_CODE"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The email or the password is wrong (the two are not told apart). */
-        InvalidCredentials: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "urn:commerce-api:problem:invalid-credentials",
-                 *       "title": "Unauthorized",
-                 *       "status": 401,
-                 *       "detail": "The email or password is incorrect.",
-                 *       "instance": "/api/v1/auth/signin",
-                 *       "code": "INVALID_CREDENTIALS"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The account was disabled by an admin. */
-        AccountDisabled: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "urn:commerce-api:problem:account-disabled",
-                 *       "title": "Unauthorized",
-                 *       "status": 401,
-                 *       "detail": "This account is disabled.",
-                 *       "instance": "/api/v1/admin/auth/verify",
-                 *       "code": "ACCOUNT_DISABLED"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /**
          * @description The request is invalid: malformed JSON, a field of the wrong type or format, a missing field,
          *     or an unknown property or query parameter. `errors` lists each failing field.
@@ -981,82 +819,6 @@ export interface components {
                  *           "detail": "must match format \"email\""
                  *         }
                  *       ]
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description No valid access token was presented. */
-        Unauthorized: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "urn:commerce-api:problem:unauthorized",
-                 *       "title": "Unauthorized",
-                 *       "status": 401,
-                 *       "detail": "A valid bearer access token is required.",
-                 *       "instance": "/api/v1/me",
-                 *       "code": "UNAUTHORIZED"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The caller is authenticated but not allowed to do this. */
-        Forbidden: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "urn:commerce-api:problem:forbidden",
-                 *       "title": "Forbidden",
-                 *       "status": 403,
-                 *       "detail": "This operation requires one of the roles ADMIN.",
-                 *       "instance": "/api/v1/admin/staff",
-                 *       "code": "FORBIDDEN"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The resource does not exist, or is not the caller's. */
-        NotFound: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "urn:commerce-api:problem:not-found",
-                 *       "title": "Not Found",
-                 *       "status": 404,
-                 *       "detail": "The requested resource does not exist.",
-                 *       "instance": "/api/v1/me/addresses/0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
-                 *       "code": "NOT_FOUND"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The request conflicts with the current state of the resource. */
-        Conflict: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "urn:commerce-api:problem:already-exists",
-                 *       "title": "Conflict",
-                 *       "status": 409,
-                 *       "detail": "A resource with the same unique value already exists.",
-                 *       "instance": "/api/v1/auth/signup",
-                 *       "code": "ALREADY_EXISTS"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1140,6 +902,224 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A new session's tokens. */
+        Tokens: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzYjFlNCJ9.c2lnbmF0dXJl",
+                 *       "refreshToken": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60.kq3h0cN4o4Yc1Xr8mJm5Qq2w",
+                 *       "expiresIn": 900,
+                 *       "tokenType": "Bearer"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TokenPair"];
+            };
+        };
+        /**
+         * @description The request is invalid (`VALIDATION_FAILED`), or the code is not accepted. Operations that name the
+         *     account by email answer every failure with `INVALID_CODE`; the others also tell an expired code
+         *     (`CODE_EXPIRED`) and one dead after too many wrong tries (`CODE_ATTEMPTS_EXCEEDED`).
+         */
+        InvalidCode: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:invalid-code",
+                 *       "title": "Bad Request",
+                 *       "status": 400,
+                 *       "detail": "The code is wrong or no longer valid.",
+                 *       "instance": "/api/v1/auth/verify-email",
+                 *       "code": "INVALID_CODE"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Accepted. The same answer is given whether or not the account exists. */
+        Accepted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "message": "If the account exists, a code has been sent to it."
+                 *     }
+                 */
+                "application/json": components["schemas"]["Accepted"];
+            };
+        };
+        /** @description The email or the password is wrong (the two are not told apart). */
+        InvalidCredentials: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:invalid-credentials",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "The email or password is incorrect.",
+                 *       "instance": "/api/v1/auth/signin",
+                 *       "code": "INVALID_CREDENTIALS"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The caller is authenticated but not allowed to do this. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:forbidden",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "detail": "This operation requires one of the roles ADMIN.",
+                 *       "instance": "/api/v1/admin/staff",
+                 *       "code": "FORBIDDEN"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No valid access token was presented. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:unauthorized",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "A valid bearer access token is required.",
+                 *       "instance": "/api/v1/me",
+                 *       "code": "UNAUTHORIZED"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The account was disabled by an admin. */
+        AccountDisabled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:account-disabled",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "This account is disabled.",
+                 *       "instance": "/api/v1/admin/auth/verify",
+                 *       "code": "ACCOUNT_DISABLED"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request conflicts with the current state of the resource. */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:already-exists",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "A resource with the same unique value already exists.",
+                 *       "instance": "/api/v1/auth/signup",
+                 *       "code": "ALREADY_EXISTS"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The resource does not exist, or is not the caller's. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:not-found",
+                 *       "title": "Not Found",
+                 *       "status": 404,
+                 *       "detail": "The requested resource does not exist.",
+                 *       "instance": "/api/v1/me/addresses/0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "code": "NOT_FOUND"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The account's profile. */
+        Profile: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "email": "ada@example.com",
+                 *       "name": "Ada Lovelace",
+                 *       "phone": null,
+                 *       "role": "CUSTOMER",
+                 *       "emailVerified": true,
+                 *       "mustChangePassword": false,
+                 *       "createdAt": "2026-11-22T10:15:30.000Z",
+                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Profile"];
+            };
+        };
+        /** @description The address. */
+        Address: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "label": "Home",
+                 *       "fullName": "Ada Lovelace",
+                 *       "company": null,
+                 *       "line1": "12 St James's Square",
+                 *       "line2": null,
+                 *       "city": "London",
+                 *       "region": null,
+                 *       "postalCode": "SW1Y 4JH",
+                 *       "country": "GB",
+                 *       "phone": null,
+                 *       "isDefaultShipping": true,
+                 *       "isDefaultBilling": false,
+                 *       "createdAt": "2026-11-22T10:15:30.000Z",
+                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Address"];
+            };
+        };
         /** @description The instance cannot serve traffic right now (its database is unreachable). */
         ServiceUnavailable: {
             headers: {
@@ -1161,12 +1141,12 @@ export interface components {
         };
     };
     parameters: {
-        /** @description The resource's id. */
-        IdPath: components["schemas"]["Id"];
         /** @description Page size. */
         Limit: number;
         /** @description The `nextCursor` of the previous page. */
         Cursor: string;
+        /** @description The resource's id. */
+        IdPath: components["schemas"]["Id"];
     };
     requestBodies: never;
     headers: never;

@@ -8,7 +8,8 @@ import { Type } from '@sinclair/typebox'
 import { parse } from 'yaml'
 import { problemResponses } from '../modules/common/common.schemas.js'
 
-const specPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'openapi', 'openapi.yaml')
+// openapi/openapi.yaml and the files it references, bundled into one document by `npm run generate`.
+const specPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'openapi', 'openapi.bundle.yaml')
 
 /** The hand-written contract, read once: the source of truth for docs, clients and the contract tests. */
 export const specYaml = readFileSync(specPath, 'utf8')
@@ -20,7 +21,7 @@ const OpenApiDocumentSchema = Type.Object({
   paths: Type.Object({}, { additionalProperties: true })
 }, { additionalProperties: true })
 
-/** Serves openapi/openapi.yaml as JSON and YAML, and Swagger UI at /docs. */
+/** Serves the bundled contract as JSON and YAML, and Swagger UI at /docs. */
 export default fp(async (app) => {
   await app.register(swagger, { mode: 'static', specification: { document: specDocument as never } })
   await app.register(swaggerUi, {

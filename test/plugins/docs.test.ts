@@ -5,7 +5,7 @@ import t from 'tap'
 import { parse } from 'yaml'
 import { build } from '../helpers/build.js'
 
-const specPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'openapi', 'openapi.yaml')
+const specPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'openapi', 'openapi.bundle.yaml')
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 t.test('GET /openapi.json is the hand-written YAML, as JSON', async (t) => {
@@ -16,7 +16,7 @@ t.test('GET /openapi.json is the hand-written YAML, as JSON', async (t) => {
   t.same(response.json(), parse(await readFile(specPath, 'utf8')))
 })
 
-t.test('GET /openapi.yaml is the file, byte for byte', async (t) => {
+t.test('GET /openapi.yaml is the bundled contract, byte for byte', async (t) => {
   const app = await build(t)
   const response = await app.inject({ method: 'GET', url: '/openapi.yaml' })
   t.equal(response.statusCode, 200)
