@@ -15,12 +15,13 @@ import jobsPlugin from './plugins/jobs.js'
 import mailPlugin from './plugins/mail.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import authPlugin from './plugins/auth.js'
-import { lookupAccount } from './modules/auth/sessions.js'
+import { lookupAccount } from './modules/auth/session.service.js'
+import { ROLES, STAFF_ROLES } from './modules/auth/user.entity.js'
 import healthModule from './modules/health/health.module.js'
 import authModule from './modules/auth/auth.module.js'
 import staffModule from './modules/staff/staff.module.js'
 import customersModule from './modules/customers/customers.module.js'
-import { NoQuerySchema } from './modules/common/common.schemas.js'
+import demoModule from './modules/demo/demo.module.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
@@ -150,11 +151,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
-  app.addHook('onRoute', (route) => {
-    // Contract routes reject unknown query parameters just as they reject unknown body properties.
-    if (route.schema?.operationId !== undefined) route.schema.querystring ??= NoQuerySchema
-    options.onRoute?.(route)
-  })
+  if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute)
 
   // Responses finished after closing began end their keep-alive connection, so the server can stop
   // without waiting for clients' idle timeouts.
@@ -192,7 +189,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(jobsPlugin)
   app.register(mailPlugin)
   app.register(rateLimitPlugin)
-  app.register(authPlugin, { lookupAccount })
+  app.register(authPlugin, { lookupAccount, roles: ROLES, staffRoles: STAFF_ROLES })
   app.register(docsPlugin)
 
   // Modules
@@ -200,6 +197,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(authModule, { prefix: '/api/v1' })
   app.register(staffModule, { prefix: '/api/v1/admin/staff' })
   app.register(customersModule, { prefix: '/api/v1/me' })
+  app.register(demoModule)
 
   return app
 }

@@ -1,7 +1,6 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp, ConfigError, loadConfig, type AppConfig } from './fastify.config.js'
 import { resolveDatabase } from './plugins/db/database-url.js'
-import { DEMO_CUSTOMER, seedDemoData } from './modules/demo/demo-data.js'
 
 function readConfig (): AppConfig {
   try {
@@ -15,10 +14,6 @@ function readConfig (): AppConfig {
 
 const database = await resolveDatabase(readConfig(), (message) => { console.info(message) })
 const app = await buildApp(database.config)
-if (database.config.DEMO_DATA) {
-  await app.ready()
-  if (await seedDemoData(app.orm.em.fork())) app.log.info({ email: DEMO_CUSTOMER.email, password: DEMO_CUSTOMER.password }, 'demo data loaded: sign in as the demo customer')
-}
 
 closeWithGrace({ delay: database.config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'shutting down after an unexpected error')

@@ -9,7 +9,7 @@ import autocannon from 'autocannon'
 import pg from 'pg'
 import { buildApp, loadConfig } from '../fastify.config.js'
 import { startEmbeddedPostgres } from '../plugins/db/embedded.js'
-import { hashPassword } from '../modules/auth/passwords.js'
+import { hashChosenPassword } from '../modules/auth/account.service.js'
 import { User } from '../modules/auth/user.entity.js'
 import { Address } from '../modules/customers/address.entity.js'
 
@@ -41,7 +41,7 @@ const origin = `http://127.0.0.1:${typeof address === 'object' && address !== nu
 // One verified customer with a few addresses, signed in once.
 const em = app.orm.em.fork()
 const password = 'benchmark password 1'
-const customer = em.create(User, { email: 'bench@example.com', name: 'Bench', passwordHash: await hashPassword(password), role: 'CUSTOMER', emailVerifiedAt: new Date() })
+const customer = em.create(User, { email: 'bench@example.com', name: 'Bench', passwordHash: await hashChosenPassword(password, '/password'), role: 'CUSTOMER', emailVerifiedAt: new Date() })
 for (let index = 0; index < 20; index++) {
   em.create(Address, { user: customer, fullName: 'Bench', line1: `${index} Main Street`, city: 'Springfield', postalCode: '12345', country: 'US' })
 }

@@ -433,7 +433,8 @@ export interface paths {
         head?: never;
         /**
          * Change an address
-         * @description Send only the fields to change; optional fields sent as null are cleared.
+         * @description Send only the fields to change; optional fields sent as null are cleared. With `If-Match` (the
+         *     address's `ETag`), the change is made only if nobody changed the address since.
          */
         patch: operations["updateAddress"];
         trace?: never;
@@ -1070,9 +1071,29 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The resource changed since the version named in `If-Match`; fetch it again and reapply the change. */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:precondition-failed",
+                 *       "title": "Precondition Failed",
+                 *       "status": 412,
+                 *       "detail": "The resource has changed since the version named in If-Match; fetch it again and reapply the change.",
+                 *       "instance": "/api/v1/me/addresses/0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "code": "PRECONDITION_FAILED"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The account's profile. */
         Profile: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -1092,9 +1113,40 @@ export interface components {
                 "application/json": components["schemas"]["Profile"];
             };
         };
+        /** @description The address, created. */
+        AddressCreated: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                Location: components["headers"]["Location"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "label": "Home",
+                 *       "fullName": "Ada Lovelace",
+                 *       "company": null,
+                 *       "line1": "12 St James's Square",
+                 *       "line2": null,
+                 *       "city": "London",
+                 *       "region": null,
+                 *       "postalCode": "SW1Y 4JH",
+                 *       "country": "GB",
+                 *       "phone": null,
+                 *       "isDefaultShipping": true,
+                 *       "isDefaultBilling": false,
+                 *       "createdAt": "2026-11-22T10:15:30.000Z",
+                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Address"];
+            };
+        };
         /** @description The address. */
         Address: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -1147,9 +1199,26 @@ export interface components {
         Cursor: string;
         /** @description The resource's id. */
         IdPath: components["schemas"]["Id"];
+        /**
+         * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+         *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+         * @example "3"
+         */
+        IfMatch: string;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The version of this resource as a strong entity tag; send it back in `If-Match` to change it safely.
+         * @example "3"
+         */
+        ETag: string;
+        /**
+         * @description The URL of the resource just created.
+         * @example /api/v1/me/addresses/0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+         */
+        Location: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1561,6 +1630,8 @@ export interface operations {
             /** @description The staff account. */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1580,7 +1651,14 @@ export interface operations {
     updateStaff: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The resource's id. */
                 id: components["parameters"]["IdPath"];
@@ -1601,6 +1679,7 @@ export interface operations {
             /** @description The updated staff account. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1612,6 +1691,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1636,7 +1716,14 @@ export interface operations {
     updateProfile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1656,6 +1743,7 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1786,7 +1874,7 @@ export interface operations {
             };
         };
         responses: {
-            201: components["responses"]["Address"];
+            201: components["responses"]["AddressCreated"];
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -1819,7 +1907,14 @@ export interface operations {
     deleteAddress: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The resource's id. */
                 id: components["parameters"]["IdPath"];
@@ -1839,6 +1934,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1847,7 +1943,14 @@ export interface operations {
     updateAddress: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The resource's id. */
                 id: components["parameters"]["IdPath"];
@@ -1871,6 +1974,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -2,12 +2,18 @@ import fp from 'fastify-plugin'
 import jwt from '@fastify/jwt'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { ProblemError } from './problem.js'
-import { isUuid } from '../modules/common/common.schemas.js'
+import { isUuid } from '../openapi/shared.schemas.js'
 
-/** Every role an account can have; for routes every signed-in account may call. */
-export const EVERY_ROLE = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
-export type AccessRole = typeof EVERY_ROLE[number]
-export const STAFF_ROLES = ['ADMIN', 'MODERATOR'] as const satisfies readonly AccessRole[]
+/**
+ * The shop's roles. Infrastructure holds no list of them: the accounts module declares them by merging
+ * into this interface (one property per role), and passes the list itself as the plugin's `roles`.
+ */
+export interface AccessRoles {}
+export type AccessRole = Extract<keyof AccessRoles, string>
+
+/** Token audiences: staff tokens and customer tokens never stand in for each other on staff routes. */
+export type Audience = 'customer' | 'staff'
+export const AUDIENCES = ['customer', 'staff'] as const satisfies readonly Audience[]
 
 /**
  * Who may call a route, declared in its `config.access`:
@@ -27,7 +33,7 @@ export interface AccessTokenClaims {
   sub: string
   sid: string
   role: AccessRole
-  aud: 'customer' | 'staff'
+  aud: Audience
 }
 
 /** The caller as the database knows it now: role, status and session are re-read on every request. */
@@ -35,11 +41,20 @@ export interface Account {
   id: string
   role: AccessRole
   sessionId: string
-  audience: 'customer' | 'staff'
+  audience: Audience
   mustChangePassword: boolean
 }
 
 export type AccountLookup = (em: EntityManager, claims: AccessTokenClaims) => Promise<Account | 'revoked' | 'disabled'>
+
+export interface AuthOptions {
+  /** Re-reads the account and session behind a token, on every authenticated request. */
+  lookupAccount: AccountLookup
+  /** Every role a token may carry. */
+  roles: readonly AccessRole[]
+  /** The roles of staff: a route open to these only requires a staff token. */
+  staffRoles: readonly AccessRole[]
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,16 +75,8 @@ export function forbidden (code: string, detail: string): ProblemError {
 }
 
 const TOKEN_ISSUER = 'commerce-api'
-const AUDIENCES = ['customer', 'staff'] as const
 /** A token lacking any of these is refused, however well signed. */
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'sid', 'role', 'iat', 'exp'] as const
-
-/** Signed claims still go to SQL: each must have the shape this API issues. */
-function hasClaimShapes (claims: AccessTokenClaims): boolean {
-  return typeof claims.sub === 'string' && isUuid(claims.sub) &&
-    typeof claims.sid === 'string' && isUuid(claims.sid) &&
-    (EVERY_ROLE as readonly unknown[]).includes(claims.role)
-}
 
 function readBearer (header: string | undefined): string | undefined {
   if (header === undefined) return undefined
@@ -83,7 +90,7 @@ function readBearer (header: string | undefined): string | undefined {
  * HS256 JWTs (no other algorithm is accepted); the session and account behind one are checked on each
  * request, so sign-out, disabling and role changes take effect at once.
  */
-export default fp<{ lookupAccount: AccountLookup }>(async (app, { lookupAccount }) => {
+export default fp<AuthOptions>(async (app, { lookupAccount, roles, staffRoles }) => {
   await app.register(jwt, {
     secret: app.config.JWT_SECRET,
     decoratorName: 'accessTokenClaims',
@@ -92,6 +99,12 @@ export default fp<{ lookupAccount: AccountLookup }>(async (app, { lookupAccount 
     verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: [...AUDIENCES], requiredClaims: [...REQUIRED_CLAIMS] }
   })
   app.decorateRequest('account', null)
+
+  /** Signed claims still go to SQL: each must have the shape this API issues. */
+  const hasClaimShapes = (claims: AccessTokenClaims): boolean =>
+    typeof claims.sub === 'string' && isUuid(claims.sub) &&
+    typeof claims.sid === 'string' && isUuid(claims.sid) &&
+    roles.includes(claims.role)
 
   app.addHook('onRoute', (route) => {
     if (route.schema?.operationId !== undefined && route.config?.access === undefined) {
@@ -115,7 +128,7 @@ export default fp<{ lookupAccount: AccountLookup }>(async (app, { lookupAccount 
       throw unauthorized(expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN', expired ? 'The access token has expired; refresh it.' : 'The access token is not valid.')
     }
     if (!hasClaimShapes(claims)) throw unauthorized('INVALID_TOKEN', 'The access token is not valid.')
-    const staffOnly = access.roles.every((role) => (STAFF_ROLES as readonly AccessRole[]).includes(role))
+    const staffOnly = access.roles.every((role) => staffRoles.includes(role))
     if (staffOnly && claims.aud !== 'staff') {
       throw unauthorized('INVALID_TOKEN', 'Staff operations need a staff access token.')
     }

@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Type } from '@sinclair/typebox'
 import { parse } from 'yaml'
-import { problemResponses } from '../modules/common/common.schemas.js'
+import { problemResponses } from '../openapi/shared.schemas.js'
 
 // openapi/openapi.yaml and the files it references, bundled into one document by `npm run generate`.
 const specPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'openapi', 'openapi.bundle.yaml')

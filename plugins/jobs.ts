@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { fastifySchedule } from '@fastify/schedule'
 import { AsyncTask, SimpleIntervalJob } from 'toad-scheduler'
 import type { EntityManager } from '@mikro-orm/postgresql'
+import { tryLockForTransaction } from './db/advisory-lock.js'
 
 export interface ScheduledJob {
   /** Unique name; also the advisory lock that keeps two instances from running the job at once. */
@@ -19,8 +20,8 @@ declare module 'fastify' {
 }
 
 /**
- * Periodic jobs that are safe with any number of instances: each run happens inside a transaction
- * holding `pg_try_advisory_xact_lock(hashtext(name))`, and an instance that cannot take it skips the run.
+ * Periodic jobs that are safe with any number of instances: each run happens inside a transaction holding
+ * the job's advisory lock, and an instance that cannot take it skips the run.
  * Jobs stop when the app closes.
  */
 export default fp(async (app) => {
@@ -28,8 +29,7 @@ export default fp(async (app) => {
 
   async function runJobOnce (job: ScheduledJob): Promise<boolean> {
     return await app.orm.em.fork().transactional(async (em) => {
-      const [row] = await em.execute<Array<{ locked: boolean }>>('SELECT pg_try_advisory_xact_lock(hashtext(?)) AS locked', [`job:${job.name}`])
-      if (row?.locked !== true) return false
+      if (!await tryLockForTransaction(em, `job:${job.name}`)) return false
       await job.run(em)
       return true
     })

@@ -1,12 +1,13 @@
 import fp from 'fastify-plugin'
 import type { FastifyError } from 'fastify'
 import {
+  DeadlockException,
   ForeignKeyConstraintViolationException,
   NotFoundError,
   OptimisticLockError,
   UniqueConstraintViolationException
 } from '@mikro-orm/core'
-import type { Problem, ProblemFieldError } from '../modules/common/common.schemas.js'
+import type { Problem, ProblemFieldError } from '../openapi/shared.schemas.js'
 
 /**
  * A failure the client can act on. Domain errors extend this with their own status and code;
@@ -126,7 +127,9 @@ export function toProblem (error: unknown, instance: string): ProblemReply {
   if (error instanceof NotFoundError) {
     return { problem: buildProblem(404, 'NOT_FOUND', 'The requested resource does not exist.', instance), headers: {} }
   }
-  if (error instanceof OptimisticLockError) {
+  // A version that moved between read and write, or a lost race: 409. A stale If-Match is a 412, raised
+  // before any write by plugins/resource-headers.ts.
+  if (error instanceof OptimisticLockError || error instanceof DeadlockException) {
     return { problem: buildProblem(409, 'CONCURRENT_MODIFICATION', 'The resource was changed by another request; reload it and try again.', instance), headers: {} }
   }
   if (error instanceof UniqueConstraintViolationException) {

@@ -4,7 +4,8 @@ import fp from 'fastify-plugin'
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import { invalidField } from './problem.js'
-import { UUID } from '../modules/common/common.schemas.js'
+import { Type } from '@sinclair/typebox'
+import { UUID } from '../openapi/shared.schemas.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 export const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin
@@ -100,8 +101,38 @@ function findNul (body: unknown): string | undefined {
   return undefined
 }
 
-/** How requests are read: JSON bodies only, taken exactly as sent; every failing field reported. */
+/** Routes without query parameters still reject unknown ones. */
+const NoQuerySchema = Type.Object({}, { additionalProperties: false })
+
+/** The first object in a request schema that would accept properties it does not name. */
+function findOpenObject (schema: unknown, path = ''): string | undefined {
+  if (schema === null || typeof schema !== 'object') return undefined
+  const node = schema as Record<string, unknown>
+  if ((node.type === 'object' || node.properties !== undefined) && (node.additionalProperties === undefined || node.additionalProperties === true)) return path || '/'
+  for (const [key, value] of Object.entries(node)) {
+    const found = Array.isArray(value)
+      ? value.map((item, index) => findOpenObject(item, `${path}/${key}/${index}`)).find((item) => item !== undefined)
+      : findOpenObject(value, `${path}/${key}`)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/**
+ * How requests are read: JSON bodies only, taken exactly as sent; every failing field reported; unknown
+ * body properties and query parameters refused. The last rule lives here, once: a contract route without a
+ * query schema gets one that admits nothing, and a route whose body or query schema would let an unknown
+ * property through does not start.
+ */
 export default fp(async (app) => {
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.operationId === undefined) return
+    route.schema.querystring ??= NoQuerySchema
+    for (const part of ['body', 'querystring'] as const) {
+      const open = findOpenObject(route.schema[part])
+      if (open !== undefined) throw new Error(`route ${String(route.method)} ${route.url}: its ${part} schema admits unknown properties at ${open}; declare additionalProperties: false`)
+    }
+  })
   app.addHook('preValidation', async (request) => {
     const schema = request.routeOptions.schema
     if (schema?.operationId !== undefined && schema.body === undefined && request.body !== undefined) {

@@ -1,12 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { authRoutes } from './auth.routes.js'
 import { staffAuthRoutes } from './staff-auth.routes.js'
+import { profileRoutes } from './profile.routes.js'
 import { purgeDeadCredentials } from './credentials-cleanup.js'
 
-/** Sign-up, sign-in, sessions and passwords for customers; two-step sign-in for staff. */
+/**
+ * Accounts and access: sign-up, sign-in, sessions and passwords for customers; two-step sign-in for
+ * staff; every account's own profile and email address.
+ */
 const authModule: FastifyPluginAsync = async (app) => {
   await app.register(authRoutes, { prefix: '/auth' })
   await app.register(staffAuthRoutes, { prefix: '/admin/auth' })
+  await app.register(profileRoutes, { prefix: '/me' })
   app.scheduleJob({
     name: 'purge-dead-credentials',
     everyMs: 60 * 60 * 1000,

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { EVERY_ROLE } from '../../plugins/auth.js'
-import { problemResponses } from '../common/common.schemas.js'
+import { ROLES } from './user.entity.js'
+import { problemResponses } from '../../openapi/shared.schemas.js'
 import { authServicesOf } from './auth.context.js'
 import { normalizeEmail } from './passwords.js'
-import { revokeAllSessions, revokeSession, rotateRefreshToken } from './sessions.js'
+import { revokeAllSessions, revokeSession, rotateRefreshToken } from './session.service.js'
 import { changePassword, forgotPassword, resendVerificationCode, resetPassword, signIn, signUp, verifyEmail } from './auth.service.js'
 import {
   AcceptedSchema, ChangePasswordRequestSchema, EmailOnlyRequestSchema, RefreshRequestSchema, ResetPasswordRequestSchema,
@@ -78,7 +78,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => await rotateRefreshToken(request.em, services.tokens, request.body.refreshToken))
 
   app.post('/signout', {
-    config: { access: { roles: EVERY_ROLE, allowPasswordChangePending: true } },
+    config: { access: { roles: ROLES, allowPasswordChangePending: true } },
     schema: {
       operationId: 'signOut',
       response: { 204: Type.Null(), ...problemResponses(400, 401, 413, 415, 500) }
@@ -89,7 +89,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/signout-all', {
-    config: { access: { roles: EVERY_ROLE, allowPasswordChangePending: true } },
+    config: { access: { roles: ROLES, allowPasswordChangePending: true } },
     schema: {
       operationId: 'signOutEverywhere',
       response: { 204: Type.Null(), ...problemResponses(400, 401, 413, 415, 500) }
@@ -100,7 +100,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/password/change', {
-    config: { access: { roles: EVERY_ROLE, allowPasswordChangePending: true } },
+    config: { access: { roles: ROLES, allowPasswordChangePending: true } },
     preHandler: app.authRateLimit('password-change', (request) => request.account?.id),
     schema: {
       operationId: 'changePassword',

@@ -1,15 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IdSchema } from '../common/common.schemas.js'
+import { EmailSchema, IdSchema, NewPasswordSchema, PersonNameSchema, StringEnum } from '../../openapi/shared.schemas.js'
+import { ROLES } from './user.entity.js'
 
-/** Exactly one address: what the `email` format means here (plugins/validation.ts). */
-export const EmailSchema = Type.String({ maxLength: 254, format: 'email' })
-export const NewPasswordSchema = Type.String({ minLength: 10, maxLength: 128 })
 export const PasswordInputSchema = Type.String({ minLength: 1, maxLength: 128 })
-export const PersonNameSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
-export const PhoneSchema = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })
 export const OtpCodeSchema = Type.String({ pattern: '^[0-9]{6}$' })
-export const RoleSchema = Type.Union([Type.Literal('CUSTOMER'), Type.Literal('ADMIN'), Type.Literal('MODERATOR')])
-export const StaffRoleSchema = Type.Union([Type.Literal('ADMIN'), Type.Literal('MODERATOR')])
+export const RoleSchema = StringEnum(ROLES)
 
 export const SignUpRequestSchema = Type.Object({
   email: EmailSchema,

@@ -1,14 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Mailer } from '../../plugins/mail.js'
-import { OneTimeCode } from './one-time-code.entity.js'
+import { invalidField } from '../../plugins/problem.js'
+import { lockForTransaction } from '../../plugins/db/advisory-lock.js'
+import type { OneTimeCode } from './one-time-code.entity.js'
 import { User, isStaffRole, lockUser } from './user.entity.js'
 import { consumeCode, findEmailedCode, issueCode, mayIssueCode, CODE_TTL_SECONDS, type CodeSettings } from './one-time-codes.js'
-import { revokeAllSessions, startSession, type TokenSettings } from './sessions.js'
+import { revokeAllSessions, startSession, type TokenSettings } from './session.service.js'
 import type { TokenPair } from './auth.schemas.js'
-import { assertAcceptablePassword, hashPassword, normalizeEmail, verifyPassword } from './passwords.js'
-import { passwordResetEmail, signUpAttemptEmail, staffSignInCodeEmail, verificationCodeEmail } from './auth.emails.js'
-import { accountDisabled, emailNotVerified, invalidCredentials, invalidCurrentPassword } from './auth.errors.js'
-import { invalidField } from '../../plugins/problem.js'
+import { assertAcceptablePassword, authenticate, hashPassword, normalizeEmail, verifyPassword } from './passwords.js'
+import { passwordResetEmail, signUpAttemptEmail, verificationCodeEmail } from './auth.emails.js'
+import { emailNotVerified, invalidCredentials, invalidCurrentPassword } from './auth.errors.js'
 
 /** What the identity use cases need besides the EntityManager. */
 export interface AuthServices {
@@ -20,10 +21,6 @@ export interface AuthServices {
 }
 
 const ACCEPTED = { message: 'If the account exists, a code has been sent to it.' }
-
-async function findByEmail (em: EntityManager, email: string): Promise<User | null> {
-  return await em.findOne(User, { email: normalizeEmail(email) })
-}
 
 async function sendVerificationCode (em: EntityManager, services: AuthServices, user: User): Promise<void> {
   const { code } = await issueCode(em, services.codes, user, 'VERIFY_EMAIL')
@@ -43,7 +40,7 @@ export function signUp (em: EntityManager, services: AuthServices, input: { emai
     const passwordHash = await hashPassword(input.password)
     const outcome = await em.transactional(async (tx) => {
       // Sign-ups racing for one new address: the others wait, then find the first one's account.
-      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`sign-up:${email}`])
+      await lockForTransaction(tx, `sign-up:${email}`)
       const existing = await tx.findOne(User, { email })
       if (existing !== null) return { email: signUpAttemptEmail(existing.email, existing.name) }
       const user = tx.create(User, { email, name, passwordHash, role: 'CUSTOMER' })
@@ -76,15 +73,6 @@ export async function resendVerificationCode (em: EntityManager, services: AuthS
   return ACCEPTED
 }
 
-/** Checks email and password the same way for every outcome, so timing does not reveal which was wrong. */
-async function authenticate (em: EntityManager, email: string, password: string): Promise<User> {
-  const user = await findByEmail(em, email)
-  const matches = await verifyPassword(user?.passwordHash, password)
-  if (user === null || !matches) throw invalidCredentials()
-  if (user.disabledAt != null) throw accountDisabled()
-  return user
-}
-
 export async function signIn (em: EntityManager, services: AuthServices, input: { email: string, password: string }): Promise<TokenPair> {
   const user = await authenticate(em, input.email, input.password)
   if (isStaffRole(user.role)) throw invalidCredentials()
@@ -93,26 +81,6 @@ export async function signIn (em: EntityManager, services: AuthServices, input: 
     throw emailNotVerified()
   }
   return await startSession(em, services.tokens, user)
-}
-
-export async function staffSignIn (em: EntityManager, services: AuthServices, input: { email: string, password: string }): Promise<{ challengeId: string, expiresIn: number }> {
-  const user = await authenticate(em, input.email, input.password)
-  if (!isStaffRole(user.role)) throw invalidCredentials()
-  const { code, record } = await issueCode(em, services.codes, user, 'STAFF_SIGNIN')
-  await services.mailer.send(staffSignInCodeEmail(user.email, user.name, code))
-  return { challengeId: record.id, expiresIn: CODE_TTL_SECONDS }
-}
-
-export async function staffVerify (em: EntityManager, services: AuthServices, input: { challengeId: string, code: string }): Promise<TokenPair> {
-  const challenge = await em.findOne(OneTimeCode, { id: input.challengeId, purpose: 'STAFF_SIGNIN' })
-  await consumeCode(em, services.codes, challenge, input.code)
-  return await em.transactional(async (tx) => {
-    const user = await lockUser(tx, (challenge as OneTimeCode).user.id)
-    if (user.disabledAt != null) throw accountDisabled()
-    // The code arrived by email: the address is proven.
-    user.emailVerifiedAt ??= new Date()
-    return await startSession(tx, services.tokens, user)
-  })
 }
 
 export async function changePassword (em: EntityManager, account: { id: string, sessionId: string }, input: { currentPassword: string, newPassword: string }): Promise<void> {

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core'
-import { entityProperties } from '../common/entity-properties.js'
+import { entityProperties } from '../../plugins/db/entity-properties.js'
 import { UserSchema } from './user.entity.js'
 
 export const CODE_PURPOSES = ['VERIFY_EMAIL', 'RESET_PASSWORD', 'STAFF_SIGNIN', 'CHANGE_EMAIL'] as const

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
 import { isCommonPassword } from './common-passwords.js'
+import type { EntityManager } from '@mikro-orm/postgresql'
 import { invalidField } from '../../plugins/problem.js'
+import { User } from './user.entity.js'
+import { accountDisabled, invalidCredentials } from './auth.errors.js'
 
 export async function hashPassword (password: string): Promise<string> {
   return await argon2.hash(password, { type: argon2.argon2id })
@@ -40,4 +43,16 @@ export function normalizeEmail (email: string, pointer = '/body/email'): string 
   const normalized = email.trim().toLowerCase()
   if (normalized.length > 254) throw invalidField(pointer, 'must NOT have more than 254 characters')
   return normalized
+}
+
+/**
+ * Checks email and password the same way for every outcome, so timing does not reveal which was wrong:
+ * the account, enabled, or INVALID_CREDENTIALS.
+ */
+export async function authenticate (em: EntityManager, email: string, password: string): Promise<User> {
+  const user = await em.findOne(User, { email: normalizeEmail(email) })
+  const matches = await verifyPassword(user?.passwordHash, password)
+  if (user === null || !matches) throw invalidCredentials()
+  if (user.disabledAt != null) throw accountDisabled()
+  return user
 }

@@ -1,13 +1,12 @@
 import { defineEntity, p } from '@mikro-orm/core'
-import { entityProperties } from '../common/entity-properties.js'
+import { entityProperties } from '../../plugins/db/entity-properties.js'
+import { AUDIENCES } from '../../plugins/auth.js'
 import { UserSchema } from './user.entity.js'
 
-export const AUDIENCES = ['customer', 'staff'] as const
-export type Audience = typeof AUDIENCES[number]
-
 /**
- * One sign-in and every refresh token rotated from it (a token family). Only the hash of the current
- * refresh token is kept: presenting any other token of the family is a reuse, and revokes it.
+ * One sign-in and every refresh token rotated from it (a token family). The hash of the current refresh
+ * token is kept here, those rotated away in rotated_refresh_tokens: presenting one of those is a reuse,
+ * and revokes the session.
  */
 export const SessionSchema = defineEntity({
   name: 'Session',

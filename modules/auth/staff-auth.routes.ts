@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { problemResponses } from '../common/common.schemas.js'
+import { problemResponses } from '../../openapi/shared.schemas.js'
 import { authServicesOf } from './auth.context.js'
 import { byEmail } from './auth.routes.js'
-import { staffSignIn, staffVerify } from './auth.service.js'
+import { staffSignIn, staffVerify } from './staff-auth.service.js'
 import { SignInRequestSchema, StaffChallengeSchema, StaffVerifyRequestSchema, TokenPairSchema } from './auth.schemas.js'
 
 export const staffAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,9 +1,20 @@
 import { defineEntity, LockMode, p, type EntityManager } from '@mikro-orm/core'
-import { entityProperties } from '../common/entity-properties.js'
-import { EVERY_ROLE, STAFF_ROLES, type AccessRole } from '../../plugins/auth.js'
+import { entityProperties } from '../../plugins/db/entity-properties.js'
 
-export type Role = AccessRole
+/** The shop's roles: customers, and the staff who run the shop. */
+export const ROLES = ['CUSTOMER', 'ADMIN', 'MODERATOR'] as const
+export const STAFF_ROLES = ['ADMIN', 'MODERATOR'] as const
+export type Role = typeof ROLES[number]
 export type StaffRole = typeof STAFF_ROLES[number]
+
+declare module '../../plugins/auth.js' {
+  // The roles the auth plugin accepts in tokens and in routes' `config.access`.
+  interface AccessRoles extends Record<Role, true> {}
+}
+
+export function isStaffRole (role: Role): role is StaffRole {
+  return role !== 'CUSTOMER'
+}
 
 export const UserSchema = defineEntity({
   name: 'User',
@@ -15,7 +26,7 @@ export const UserSchema = defineEntity({
     passwordHash: p.text().hidden(),
     name: p.string().length(100),
     phone: p.string().length(16).nullable(),
-    role: p.enum(EVERY_ROLE),
+    role: p.enum(ROLES),
     emailVerifiedAt: p.datetime().nullable(),
     disabledAt: p.datetime().nullable(),
     mustChangePassword: p.boolean().default(false),
@@ -24,10 +35,6 @@ export const UserSchema = defineEntity({
 })
 
 export class User extends UserSchema.class {}
-
-export function isStaffRole (role: Role): role is StaffRole {
-  return role !== 'CUSTOMER'
-}
 
 UserSchema.setClass(User)
 

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core'
-import { entityProperties } from '../common/entity-properties.js'
+import { entityProperties } from '../../plugins/db/entity-properties.js'
 import { UserSchema } from '../auth/user.entity.js'
 
 export const AddressSchema = defineEntity({

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { problemResponses } from '../common/common.schemas.js'
+import { problemResponses } from '../../openapi/shared.schemas.js'
 import { LivenessSchema, ReadinessSchema } from './health.schemas.js'
 import { checkDatabase } from './health.service.js'
 

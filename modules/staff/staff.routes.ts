@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParamsSchema, PageQuerySchema, problemResponses } from '../common/common.schemas.js'
-import { authServicesOf } from '../auth/auth.context.js'
+import { IdParamsSchema, IfMatchHeadersSchema, PageQuerySchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { entityTag, locationOf } from '../../plugins/resource-headers.js'
 import { bootstrapFirstAdmin, createStaffAccount, listStaff, updateStaff } from './staff.service.js'
 import { CreateStaffHeadersSchema, CreateStaffRequestSchema, StaffPageSchema, StaffSchema, UpdateStaffRequestSchema } from './staff.schemas.js'
 
 export const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const services = authServicesOf(app)
-
   app.post('/', {
     prefixTrailingSlash: 'no-slash',
     // Anonymous requests may only create the very first admin; with a token, only admins get through.
@@ -19,10 +17,10 @@ export const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: StaffSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 429, 500) }
     }
   }, async (request, reply) => {
-    const staff = request.account === null
+    const { resource, version } = request.account === null
       ? await bootstrapFirstAdmin(request.em, request.body, { expected: app.config.ADMIN_BOOTSTRAP_TOKEN, presented: request.headers['x-admin-bootstrap-token'] })
-      : await createStaffAccount(request.em, services, request.body)
-    return reply.code(201).header('location', `/api/v1/admin/staff/${staff.id}`).send(staff)
+      : await createStaffAccount(request.em, app.mailer, request.body)
+    return reply.code(201).header('location', locationOf(request, resource.id)).header('etag', entityTag(version)).send(resource)
   })
 
   app.get('/', {
@@ -40,8 +38,12 @@ export const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: 'updateStaff',
       params: IdParamsSchema,
+      headers: IfMatchHeadersSchema,
       body: UpdateStaffRequestSchema,
-      response: { 200: StaffSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
+      response: { 200: StaffSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 500) }
     }
-  }, async (request) => await updateStaff(request.em, request.account!, request.params.id, request.body))
+  }, async (request, reply) => {
+    const { resource, version } = await updateStaff(request.em, request.account!, request.params.id, request.body, request.headers['if-match'])
+    return reply.header('etag', entityTag(version)).send(resource)
+  })
 }

@@ -1,8 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IdSchema, PageSchema, TimestampSchema } from '../common/common.schemas.js'
-import { EmailSchema, NewPasswordSchema, PersonNameSchema, StaffRoleSchema } from '../auth/auth.schemas.js'
+import { EmailSchema, IdSchema, NewPasswordSchema, PageSchema, PersonNameSchema, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
+import { STAFF_ROLES } from '../auth/user.entity.js'
 
-export const StaffStatusSchema = Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')])
+export const StaffRoleSchema = StringEnum(STAFF_ROLES)
+export const StaffStatusSchema = StringEnum(['ACTIVE', 'DISABLED'] as const)
 
 export const StaffSchema = Type.Object({
   id: IdSchema,

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build } from '../helpers/build.js'
 import { bearer, post, type Tokens } from '../helpers/identity.js'
-import { DEMO_CUSTOMER, seedDemoData } from '../../modules/demo/demo-data.js'
+import { DEMO_CUSTOMER, seedDemoData } from '../../modules/demo/demo.service.js'
 
 t.test('demo data: a customer to sign in as, with an address book, loaded once', async (t) => {
   const app = await build(t)

@@ -11,8 +11,8 @@ import { createEmptyDatabase } from '../helpers/database.js'
 
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations')
 
-/** The key migrateUnderLock takes (MIGRATION_LOCK_KEY in plugins/db/migrations.ts). */
-const MIGRATION_LOCK_KEY = '7310454221'
+/** The advisory lock migrateUnderLock takes (plugins/db/migrations.ts through plugins/db/advisory-lock.ts). */
+const MIGRATION_LOCK = 'commerce-api:migrations'
 
 /** The committed migrations, named as MikroORM records them (without the extension). */
 async function committedMigrations (): Promise<string[]> {
@@ -76,7 +76,7 @@ t.test('a migration waits while another instance holds the migration lock', asyn
   const orm = await openOrm(t, url)
 
   const { rows: [holderSession] } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
-  await holder.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY])
+  await holder.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK])
   const migration = migrateUnderLock(orm)
 
   const watch = { active: true }
@@ -97,7 +97,7 @@ t.test('a migration waits while another instance holds the migration lock', asyn
   t.equal(first, 'waiting for the lock', 'the migration waits for the lock')
   t.notOk(await tableExists(observer, 'mikro_orm_migrations'), 'nothing was touched before the lock was granted')
 
-  await holder.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
+  await holder.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK])
   t.same([...await migration].sort(), expected, 'it then applies every migration')
   t.ok(await tableExists(observer, 'mikro_orm_migrations'))
   t.same(await recordedMigrations(observer), expected.map((name) => ({ name, times: 1 })))

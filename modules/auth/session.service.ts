@@ -1,12 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { EntityManager } from '@mikro-orm/postgresql'
-import type { AccessTokenClaims, Account, AccountLookup } from '../../plugins/auth.js'
-import { Session, type Audience } from './session.entity.js'
+import type { AccessTokenClaims, Account, AccountLookup, Audience } from '../../plugins/auth.js'
+import { Session } from './session.entity.js'
 import { RotatedRefreshToken } from './rotated-refresh-token.entity.js'
 import { isStaffRole, type User } from './user.entity.js'
 import type { TokenPair } from './auth.schemas.js'
 import { invalidRefreshToken, refreshTokenReused } from './auth.errors.js'
-import { isUuid } from '../common/common.schemas.js'
+import { isUuid } from '../../openapi/shared.schemas.js'
 
 export interface TokenSettings {
   accessTokenTtlSeconds: number

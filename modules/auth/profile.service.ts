@@ -1,34 +1,40 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Account } from '../../plugins/auth.js'
-import { lockUser, User } from '../auth/user.entity.js'
-import type { AuthServices } from '../auth/auth.service.js'
-import { emailTaken, invalidCode, invalidCurrentPassword } from '../auth/auth.errors.js'
-import { emailChangeCodeEmail } from '../auth/auth.emails.js'
-import { consumeCode, findLiveCode, issueCode, CODE_TTL_SECONDS } from '../auth/one-time-codes.js'
-import { normalizeEmail, verifyPassword } from '../auth/passwords.js'
-import type { Profile, UpdateProfileRequest } from './customers.schemas.js'
+import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
+import { lockUser, User } from './user.entity.js'
+import type { AuthServices } from './auth.service.js'
+import { emailTaken, invalidCode, invalidCurrentPassword } from './auth.errors.js'
+import { emailChangeCodeEmail } from './auth.emails.js'
+import { consumeCode, findLiveCode, issueCode, CODE_TTL_SECONDS } from './one-time-codes.js'
+import { normalizeEmail, verifyPassword } from './passwords.js'
+import type { Profile, UpdateProfileRequest } from './profile.schemas.js'
 
-export function toProfile (user: User): Profile {
+export function toProfile (user: User): Versioned<Profile> {
   return {
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    phone: user.phone ?? null,
-    role: user.role,
-    emailVerified: user.emailVerifiedAt != null,
-    mustChangePassword: user.mustChangePassword,
-    createdAt: user.createdAt.toISOString(),
-    updatedAt: user.updatedAt.toISOString()
+    resource: {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      phone: user.phone ?? null,
+      role: user.role,
+      emailVerified: user.emailVerifiedAt != null,
+      mustChangePassword: user.mustChangePassword,
+      createdAt: user.createdAt.toISOString(),
+      updatedAt: user.updatedAt.toISOString()
+    },
+    version: user.version
   }
 }
 
-export async function getProfile (em: EntityManager, account: Account): Promise<Profile> {
+export async function getProfile (em: EntityManager, account: Account): Promise<Versioned<Profile>> {
   return toProfile(await em.findOneOrFail(User, { id: account.id }))
 }
 
-export async function updateProfile (em: EntityManager, account: Account, input: UpdateProfileRequest): Promise<Profile> {
+/** Renames or re-phones the account; with `If-Match`, only if it is still the version the caller saw. */
+export async function updateProfile (em: EntityManager, account: Account, input: UpdateProfileRequest, ifMatch?: string): Promise<Versioned<Profile>> {
   const user = await em.transactional(async (tx) => {
     const found = await lockUser(tx, account.id)
+    assertIfMatch(ifMatch, found.version)
     if (input.name !== undefined) found.name = input.name.trim()
     if (input.phone !== undefined) found.phone = input.phone
     return found
@@ -47,7 +53,7 @@ export async function startEmailChange (em: EntityManager, services: AuthService
   return { email: newEmail, codeExpiresIn: CODE_TTL_SECONDS }
 }
 
-export async function verifyEmailChange (em: EntityManager, services: AuthServices, account: Account, input: { code: string }): Promise<Profile> {
+export async function verifyEmailChange (em: EntityManager, services: AuthServices, account: Account, input: { code: string }): Promise<Versioned<Profile>> {
   const user = await em.findOneOrFail(User, { id: account.id })
   const record = await consumeCode(em, services.codes, await findLiveCode(em, user, 'CHANGE_EMAIL'), input.code)
   const newEmail = record.newEmail

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { User } from '../auth/user.entity.js'
-import { hashPassword } from '../auth/passwords.js'
+import { createAccount, hashChosenPassword } from '../auth/account.service.js'
 import { Address } from '../customers/address.entity.js'
 
 export const DEMO_CUSTOMER = { email: 'demo@example.com', password: 'demo customer password', name: 'Demo Customer' }
@@ -11,9 +11,9 @@ export const DEMO_CUSTOMER = { email: 'demo@example.com', password: 'demo custom
  */
 export async function seedDemoData (em: EntityManager): Promise<boolean> {
   if (await em.count(User, { email: DEMO_CUSTOMER.email }) > 0) return false
-  const passwordHash = await hashPassword(DEMO_CUSTOMER.password)
+  const passwordHash = await hashChosenPassword(DEMO_CUSTOMER.password, '/password')
   await em.transactional(async (tx) => {
-    const customer = tx.create(User, { email: DEMO_CUSTOMER.email, name: DEMO_CUSTOMER.name, passwordHash, role: 'CUSTOMER', emailVerifiedAt: new Date() })
+    const customer = await createAccount(tx, { email: DEMO_CUSTOMER.email, name: DEMO_CUSTOMER.name, role: 'CUSTOMER', passwordHash, emailVerified: true })
     tx.create(Address, { user: customer, label: 'Home', fullName: DEMO_CUSTOMER.name, line1: '12 Market Street', city: 'Springfield', postalCode: '62701', country: 'US', isDefaultShipping: true, isDefaultBilling: true })
     tx.create(Address, { user: customer, label: 'Office', fullName: DEMO_CUSTOMER.name, company: 'Acme Ltd', line1: '1 Dock Road', city: 'London', postalCode: 'E14 5AB', country: 'GB' })
   })

@@ -1,6 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
-/** Shared primitives, mirroring `components.schemas` of openapi/openapi.yaml. */
+/**
+ * TypeBox mirrors of the spec's shared components (openapi/components/shared.yaml): the contract primitives
+ * that plugins and modules both use. Feature schemas live in their modules.
+ */
 
 export const IdSchema = Type.String({ format: 'uuid' })
 export type Id = Static<typeof IdSchema>
@@ -17,9 +20,17 @@ export function isUuid (value: string): boolean {
 
 export const IdParamsSchema = Type.Object({ id: IdSchema })
 
+/** The `If-Match` request header of an edit to a versioned resource (the spec's `IfMatch` parameter). */
+export const IfMatchHeadersSchema = Type.Object({ 'if-match': Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) })
+
 /** A value that may also be null (`anyOf: [schema, { type: 'null' }]` in the spec). */
 export function Nullable<T extends TSchema> (schema: T) {
   return Type.Union([schema, Type.Null()])
+}
+
+/** A string from a fixed list, as one `enum` (so a bad value gets one error that names the choices). */
+export function StringEnum<const T extends readonly string[]> (values: T) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values })
 }
 
 export const CurrencySchema = Type.String({ pattern: '^[A-Z]{3}$' })
@@ -29,6 +40,14 @@ export const MoneySchema = Type.Object({
   currency: CurrencySchema
 }, { additionalProperties: false })
 export type Money = Static<typeof MoneySchema>
+
+/** Exactly one address: what the `email` format means here (plugins/validation.ts). */
+export const EmailSchema = Type.String({ maxLength: 254, format: 'email' })
+/** A password being chosen; the common-password check comes on top. */
+export const NewPasswordSchema = Type.String({ minLength: 10, maxLength: 128 })
+export const PersonNameSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
+export const PhoneSchema = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })
+export const CountryCodeSchema = Type.String({ pattern: '^[A-Z]{2}$' })
 
 export const ProblemFieldErrorSchema = Type.Object({
   pointer: Type.String(),
@@ -62,10 +81,12 @@ export function PageSchema<T extends TSchema> (item: T) {
   }, { additionalProperties: false })
 }
 
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
 /** Problem response schemas for the given statuses, for a route's `response` map. */
 export function problemResponses<const S extends readonly number[]> (...statuses: S): { [K in S[number]]: typeof ProblemSchema } {
   return Object.fromEntries(statuses.map((status) => [status, ProblemSchema])) as { [K in S[number]]: typeof ProblemSchema }
 }
-
-/** Routes without query parameters still reject unknown ones. */
-export const NoQuerySchema = Type.Object({}, { additionalProperties: false })

@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Account } from '../../plugins/auth.js'
 import { invalidField } from '../../plugins/problem.js'
+import { findPage } from '../../plugins/pagination.js'
+import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
+import type { Page, PageQuery } from '../../openapi/shared.schemas.js'
 import { lockUser } from '../auth/user.entity.js'
-import { findPage } from '../common/pagination.js'
-import type { PageQuery } from '../common/common.schemas.js'
 import { Address as AddressEntity } from './address.entity.js'
 import { ISO_COUNTRY_CODES } from './countries.js'
 import { addressBookFull } from './customers.errors.js'
-import type { Address, CreateAddressRequest, UpdateAddressRequest } from './customers.schemas.js'
+import type { Address, CreateAddressRequest, UpdateAddressRequest } from './address.schemas.js'
 
 const MAX_ADDRESSES = 100
 
@@ -29,6 +30,10 @@ export function toAddress (address: AddressEntity): Address {
     createdAt: address.createdAt.toISOString(),
     updatedAt: address.updatedAt.toISOString()
   }
+}
+
+function versioned (address: AddressEntity): Versioned<Address> {
+  return { resource: toAddress(address), version: address.version }
 }
 
 /** The schema checks the shape (two capitals); the list of assigned codes checks it names a country. */
@@ -58,15 +63,15 @@ async function clearOtherDefaults (tx: EntityManager, account: Account, address:
   if (input.isDefaultBilling === true) await tx.nativeUpdate(AddressEntity, { ...others, isDefaultBilling: true }, { isDefaultBilling: false })
 }
 
-export async function listAddresses (em: EntityManager, account: Account, query: PageQuery): Promise<{ items: Address[], nextCursor: string | null }> {
+export async function listAddresses (em: EntityManager, account: Account, query: PageQuery): Promise<Page<Address>> {
   return await findPage(em, AddressEntity, { user: account.id }, query, toAddress)
 }
 
-export async function getAddress (em: EntityManager, account: Account, id: string): Promise<Address> {
-  return toAddress(await findOwn(em, account, id))
+export async function getAddress (em: EntityManager, account: Account, id: string): Promise<Versioned<Address>> {
+  return versioned(await findOwn(em, account, id))
 }
 
-export async function createAddress (em: EntityManager, account: Account, input: CreateAddressRequest): Promise<Address> {
+export async function createAddress (em: EntityManager, account: Account, input: CreateAddressRequest): Promise<Versioned<Address>> {
   assertCountry(input.country)
   const address = await em.transactional(async (tx) => {
     await lockAddressBook(tx, account)
@@ -77,22 +82,29 @@ export async function createAddress (em: EntityManager, account: Account, input:
     await clearOtherDefaults(tx, account, created, input)
     return created
   })
-  return toAddress(address)
+  return versioned(address)
 }
 
-export async function updateAddress (em: EntityManager, account: Account, id: string, input: UpdateAddressRequest): Promise<Address> {
+/** Changes an address; with `If-Match`, only if it is still the version the caller saw (else 412). */
+export async function updateAddress (em: EntityManager, account: Account, id: string, input: UpdateAddressRequest, ifMatch?: string): Promise<Versioned<Address>> {
   assertCountry(input.country)
   const address = await em.transactional(async (tx) => {
     // Lock, then read: an address read before the lock may be changed by the time it is written back.
     await lockAddressBook(tx, account)
     const found = await findOwn(tx, account, id)
+    assertIfMatch(ifMatch, found.version)
     await clearOtherDefaults(tx, account, found, input)
     tx.assign(found, input)
     return found
   })
-  return toAddress(address)
+  return versioned(address)
 }
 
-export async function deleteAddress (em: EntityManager, account: Account, id: string): Promise<void> {
-  await em.remove(await findOwn(em, account, id)).flush()
+export async function deleteAddress (em: EntityManager, account: Account, id: string, ifMatch?: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    await lockAddressBook(tx, account)
+    const found = await findOwn(tx, account, id)
+    assertIfMatch(ifMatch, found.version)
+    tx.remove(found)
+  })
 }

@@ -1,30 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IdSchema, Nullable, PageSchema, TimestampSchema } from '../common/common.schemas.js'
-import { EmailSchema, PasswordInputSchema, PersonNameSchema, PhoneSchema, RoleSchema } from '../auth/auth.schemas.js'
-
-export const ProfileSchema = Type.Object({
-  id: IdSchema,
-  email: Type.String(),
-  name: Type.String(),
-  phone: Type.Union([Type.String(), Type.Null()]),
-  role: RoleSchema,
-  emailVerified: Type.Boolean(),
-  mustChangePassword: Type.Boolean(),
-  createdAt: TimestampSchema,
-  updatedAt: TimestampSchema
-}, { additionalProperties: false })
-export type Profile = Static<typeof ProfileSchema>
-
-export const UpdateProfileRequestSchema = Type.Object({
-  name: Type.Optional(PersonNameSchema),
-  phone: Type.Optional(Nullable(PhoneSchema))
-}, { additionalProperties: false, minProperties: 1 })
-export type UpdateProfileRequest = Static<typeof UpdateProfileRequestSchema>
-
-export const EmailChangeRequestSchema = Type.Object({
-  newEmail: EmailSchema,
-  password: PasswordInputSchema
-}, { additionalProperties: false })
+import { CountryCodeSchema, IdSchema, Nullable, PageSchema, PersonNameSchema, PhoneSchema, TimestampSchema } from '../../openapi/shared.schemas.js'
 
 const NullableText = Type.Union([Type.String(), Type.Null()])
 
@@ -52,7 +27,6 @@ export const AddressPageSchema = PageSchema(AddressSchema)
 const AddressTextSchema = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
 const OptionalAddressTextSchema = Nullable(Type.String({ maxLength: 200 }))
 const PostalCodeSchema = Type.String({ minLength: 1, maxLength: 20, pattern: '\\S' })
-export const CountryCodeSchema = Type.String({ pattern: '^[A-Z]{2}$' })
 
 const addressFields = {
   label: Type.Optional(OptionalAddressTextSchema),
