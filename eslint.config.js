@@ -1,6 +1,56 @@
 import neostandard from 'neostandard'
 
-export default neostandard({
-  ts: true,
-  ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', '.tap/**', 'openapi/schema.d.ts', 'migrations/**']
-})
+/**
+ * The architecture's arrows, enforced: infrastructure (plugins/) and the contract primitives (openapi/)
+ * never reach into features (modules/), and a module reaches into another module only through its public
+ * surface, its entities (`*.entity.js`) and its services' exported functions (`*.service.js`).
+ */
+const boundaries = [
+  {
+    files: ['plugins/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '(^|/)modules/',
+          message: 'Infrastructure never imports a feature module: take what you need as an option or a type, or move the shared piece below both.'
+        }]
+      }]
+    }
+  },
+  {
+    files: ['openapi/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '(^|/)(modules|plugins)/',
+          message: 'The contract primitives sit below everything: they import neither plugins nor modules.'
+        }]
+      }]
+    }
+  },
+  {
+    files: ['modules/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          {
+            regex: '^\\.\\./[^./][^/]*/(?![^/]+\\.(entity|service)\\.js$)',
+            message: 'Another module is used through its entities (*.entity.js) and services (*.service.js) only; its routes, schemas, errors, emails and helpers are its own.'
+          },
+          {
+            regex: '^(\\.\\./){2,}modules/',
+            message: 'Import a sibling module as ../<module>/<file>.entity.js or .service.js.'
+          }
+        ]
+      }]
+    }
+  }
+]
+
+export default [
+  ...neostandard({
+    ts: true,
+    ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', '.tap/**', 'openapi/schema.d.ts', 'migrations/**']
+  }),
+  ...boundaries
+]

@@ -6,12 +6,13 @@ import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
+import type pg from 'pg'
 import { MikroORM } from '@mikro-orm/postgresql'
 import { loadConfig } from '../fastify.config.js'
 import { createOrmConfig } from '../mikro-orm.config.js'
 import { migrateUnderLock } from '../plugins/db/migrations.js'
 import { startEmbeddedPostgres } from '../plugins/db/embedded.js'
+import { withConnection } from './helpers/database.js'
 
 const COVERAGE_FLOOR = 85
 const COVERAGE_DIR = '.tap/c8'
@@ -38,13 +39,7 @@ function databaseUrl (database: string): string {
 }
 
 async function admin<T> (work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl })
-  await client.connect()
-  try {
-    return await work(client)
-  } finally {
-    await client.end()
-  }
+  return await withConnection(adminUrl, work)
 }
 
 let exitCode = 1

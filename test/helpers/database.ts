@@ -8,14 +8,20 @@ function requireEnv (name: string): string {
   return value
 }
 
-export async function withAdmin<T> (work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: requireEnv('TEST_DATABASE_ADMIN_URL') })
+/** One connection to `url` for the length of `work`. */
+export async function withConnection<T> (url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
     return await work(client)
   } finally {
     await client.end()
   }
+}
+
+/** A connection to the test run's PostgreSQL server as its administrator. */
+export async function withAdmin<T> (work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return await withConnection(requireEnv('TEST_DATABASE_ADMIN_URL'), work)
 }
 
 /**

@@ -1,17 +1,16 @@
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
+import type { components } from '../../openapi/schema.js'
 import { build, type Env } from './build.js'
+import { injectClient, type ApiClient } from './client.js'
 import { startSmtpCatcher, type SmtpCatcher } from './smtp.js'
 
-export interface Tokens {
-  accessToken: string
-  refreshToken: string
-  expiresIn: number
-  tokenType: 'Bearer'
-}
+export type Tokens = components['schemas']['TokenPair']
 
 export interface IdentityHarness {
   app: FastifyInstance
+  /** The typed client generated from the spec, over `app.inject`. */
+  api: ApiClient
   smtp: SmtpCatcher
 }
 
@@ -19,21 +18,26 @@ export interface IdentityHarness {
 export async function buildWithMail (t: Test, env: Env = {}): Promise<IdentityHarness> {
   const smtp = await startSmtpCatcher(t)
   const app = await build(t, { SMTP_URL: smtp.url, ...env })
-  return { app, smtp }
+  return { app, api: injectClient(app), smtp }
 }
 
 /** The 6-digit code in the next email to `to`. */
-export async function nextCode ({ smtp }: IdentityHarness, to: string): Promise<string> {
+export async function nextCode ({ smtp }: { smtp: SmtpCatcher }, to: string): Promise<string> {
   const mail = await smtp.nextMessage(to)
   const code = /\b(\d{6})\b/.exec(mail.text ?? '')?.[1]
   if (code === undefined) throw new Error(`no code in the email to ${to}: ${mail.text ?? ''}`)
   return code
 }
 
-export function bearer (tokens: { accessToken: string }): Record<string, string> {
+/** The Authorization header of a signed-in account, for a request's `headers`. */
+export function bearer (tokens: { accessToken: string }): { authorization: string } {
   return { authorization: `Bearer ${tokens.accessToken}` }
 }
 
+/**
+ * A raw POST, for requests the typed client would not send (wrong types, unknown fields, no body): the
+ * answer is still checked against the spec by `build`.
+ */
 export async function post (app: FastifyInstance, url: string, payload?: object, headers: Record<string, string> = {}) {
   return await app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) })
 }
@@ -48,28 +52,28 @@ export function uniqueEmail (prefix = 'customer'): string {
 export const PASSWORD = 'violet tangerine 42'
 
 /** Signs up and verifies a customer through the public API, reading the code from the email. */
-export async function signUpVerified (harness: IdentityHarness, email = uniqueEmail(), password = PASSWORD): Promise<Tokens & { email: string }> {
-  const signUp = await post(harness.app, '/api/v1/auth/signup', { email, password, name: 'Test Customer' })
-  if (signUp.statusCode !== 202) throw new Error(`sign-up failed: ${signUp.body}`)
+export async function signUpVerified (harness: { api: ApiClient, smtp: SmtpCatcher }, email = uniqueEmail(), password = PASSWORD): Promise<Tokens & { email: string }> {
+  const signUp = await harness.api.POST('/api/v1/auth/signup', { body: { email, password, name: 'Test Customer' } })
+  if (signUp.response.status !== 202) throw new Error(`sign-up failed: ${JSON.stringify(signUp.error)}`)
   const code = await nextCode(harness, email)
-  const verify = await post(harness.app, '/api/v1/auth/verify-email', { email, code })
-  if (verify.statusCode !== 200) throw new Error(`verification failed: ${verify.body}`)
-  return { ...verify.json<Tokens>(), email }
+  const verify = await harness.api.POST('/api/v1/auth/verify-email', { body: { email, code } })
+  if (verify.data === undefined) throw new Error(`verification failed: ${JSON.stringify(verify.error)}`)
+  return { ...verify.data, email }
 }
 
 /** Creates the first admin and signs them in with both steps. */
-export async function bootstrapAdmin (harness: IdentityHarness, email = uniqueEmail('admin'), password = PASSWORD): Promise<Tokens & { email: string, id: string }> {
-  const created = await post(harness.app, '/api/v1/admin/staff', { email, name: 'First Admin', role: 'ADMIN', password })
-  if (created.statusCode !== 201) throw new Error(`bootstrap failed: ${created.body}`)
-  return { ...await staffSignIn(harness, email, password), email, id: created.json<{ id: string }>().id }
+export async function bootstrapAdmin (harness: { api: ApiClient, smtp: SmtpCatcher }, email = uniqueEmail('admin'), password = PASSWORD): Promise<Tokens & { email: string, id: string }> {
+  const created = await harness.api.POST('/api/v1/admin/staff', { body: { email, name: 'First Admin', role: 'ADMIN', password } })
+  if (created.data === undefined) throw new Error(`bootstrap failed: ${JSON.stringify(created.error)}`)
+  return { ...await staffSignIn(harness, email, password), email, id: created.data.id }
 }
 
 /** Both steps of a staff sign-in. */
-export async function staffSignIn (harness: IdentityHarness, email: string, password: string): Promise<Tokens> {
-  const step1 = await post(harness.app, '/api/v1/admin/auth/signin', { email, password })
-  if (step1.statusCode !== 202) throw new Error(`staff sign-in failed: ${step1.body}`)
+export async function staffSignIn (harness: { api: ApiClient, smtp: SmtpCatcher }, email: string, password: string): Promise<Tokens> {
+  const step1 = await harness.api.POST('/api/v1/admin/auth/signin', { body: { email, password } })
+  if (step1.data === undefined) throw new Error(`staff sign-in failed: ${JSON.stringify(step1.error)}`)
   const code = await nextCode(harness, email)
-  const step2 = await post(harness.app, '/api/v1/admin/auth/verify', { challengeId: step1.json<{ challengeId: string }>().challengeId, code })
-  if (step2.statusCode !== 200) throw new Error(`staff verification failed: ${step2.body}`)
-  return step2.json<Tokens>()
+  const step2 = await harness.api.POST('/api/v1/admin/auth/verify', { body: { challengeId: step1.data.challengeId, code } })
+  if (step2.data === undefined) throw new Error(`staff verification failed: ${JSON.stringify(step2.error)}`)
+  return step2.data
 }
