@@ -1,14 +1,14 @@
 import t from 'tap'
-import { buildWithMail, nextCode, post, signUpVerified, uniqueEmail, PASSWORD } from '../helpers/identity.js'
+import { bearer, buildWithMail, nextCode, signUpVerified, uniqueEmail, PASSWORD } from '../helpers/identity.js'
 import { purgeDeadCredentials } from '../../modules/auth/credentials-cleanup.js'
 
 t.test('the cleanup job deletes long-dead codes and sessions and keeps live ones', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { app, api } = harness
   const live = await signUpVerified(harness)
   await signUpVerified(harness)
   const pending = uniqueEmail()
-  await post(app, '/api/v1/auth/signup', { email: pending, password: PASSWORD, name: 'Pending' })
+  await api.POST('/api/v1/auth/signup', { body: { email: pending, password: PASSWORD, name: 'Pending' } })
   await nextCode(harness, pending)
   const em = app.orm.em.fork()
   // Age everything but the first customer's session by two months.
@@ -20,5 +20,5 @@ t.test('the cleanup job deletes long-dead codes and sessions and keeps live ones
   const [sessions] = await em.execute<Array<{ count: string }>>('select count(*) from sessions')
   t.equal(Number(codes?.count), 0)
   t.equal(Number(sessions?.count), 1)
-  t.equal((await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${live.accessToken}` } })).statusCode, 200, 'the live session still works')
+  t.equal((await api.GET('/api/v1/me', { headers: bearer(live) })).response.status, 200, 'the live session still works')
 })

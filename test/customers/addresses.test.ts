@@ -1,43 +1,25 @@
 import t, { type Test } from 'tap'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { components, paths } from '../../openapi/schema.js'
+import type { ApiClient } from '../helpers/client.js'
+import { concurrently, settled } from '../helpers/concurrency.js'
 import { bearer, bootstrapAdmin, buildWithMail, signUpVerified } from '../helpers/identity.js'
+import { notFound, problem, validationProblem, ISO_INSTANT, JSON_TYPE, PROBLEM_JSON, UUID_V7 } from '../helpers/problems.js'
 
-const JSON_TYPE = 'application/json; charset=utf-8'
-const PROBLEM_JSON = 'application/problem+json; charset=utf-8'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+type Address = components['schemas']['Address']
+type AddressPage = components['schemas']['AddressPage']
+type CreateAddress = components['schemas']['CreateAddressRequest']
+type UpdateAddress = components['schemas']['UpdateAddressRequest']
+type PageQuery = NonNullable<paths['/api/v1/me/addresses']['get']['parameters']['query']>
+type Tokens = { accessToken: string }
+/** What a test reads from any answer: its status and headers, and the problem when there is one. */
+type Answer = { response: Response, error?: unknown }
+
 const BASE = '/api/v1/me/addresses'
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000'
 
-interface Address {
-  id: string
-  label: string | null
-  fullName: string
-  company: string | null
-  line1: string
-  line2: string | null
-  city: string
-  region: string | null
-  postalCode: string
-  country: string
-  phone: string | null
-  isDefaultShipping: boolean
-  isDefaultBilling: boolean
-  createdAt: string
-  updatedAt: string
-}
+const MINIMAL: CreateAddress = { fullName: 'Ada Lovelace', line1: '12 St James\'s Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' }
 
-interface Page {
-  items: Address[]
-  nextCursor: string | null
-}
-
-type Tokens = { accessToken: string }
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
-
-const MINIMAL = { fullName: 'Ada Lovelace', line1: '12 St James\'s Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' }
-
-const FULL = {
+const FULL: CreateAddress = {
   label: 'Office',
   fullName: 'Charles Babbage',
   company: 'Analytical Engines Ltd',
@@ -53,7 +35,7 @@ const FULL = {
 }
 
 /** What the API answers for an address created from `input`: optional fields default to null and false. */
-function expected (input: Record<string, unknown>): Omit<Address, 'id' | 'createdAt' | 'updatedAt'> {
+function expected (input: CreateAddress): Omit<Address, 'id' | 'createdAt' | 'updatedAt'> {
   return {
     label: null,
     company: null,
@@ -63,155 +45,133 @@ function expected (input: Record<string, unknown>): Omit<Address, 'id' | 'create
     isDefaultShipping: false,
     isDefaultBilling: false,
     ...input
-  } as Omit<Address, 'id' | 'createdAt' | 'updatedAt'>
-}
-
-async function call (app: FastifyInstance, method: Method, url: string, tokens: Tokens, payload?: unknown): Promise<LightMyRequestResponse> {
-  return await app.inject({ method, url, headers: bearer(tokens), ...(payload === undefined ? {} : { payload: payload as object }) })
+  }
 }
 
 /** Creates an address and checks it was created. */
-async function create (t: Test, app: FastifyInstance, tokens: Tokens, input: Record<string, unknown> = MINIMAL): Promise<Address> {
-  const response = await call(app, 'POST', BASE, tokens, input)
-  t.equal(response.statusCode, 201, 'created')
-  return response.json<Address>()
+async function create (t: Test, api: ApiClient, tokens: Tokens, input: CreateAddress = MINIMAL): Promise<Address> {
+  const { data, response } = await api.POST('/api/v1/me/addresses', { headers: bearer(tokens), body: input })
+  t.equal(response.status, 201, 'created')
+  return data!
 }
 
-async function list (app: FastifyInstance, tokens: Tokens, query = ''): Promise<Page> {
-  const response = await call(app, 'GET', `${BASE}${query}`, tokens)
-  if (response.statusCode !== 200) throw new Error(`list failed: ${response.body}`)
-  return response.json<Page>()
+async function list (api: ApiClient, tokens: Tokens, query: PageQuery = {}): Promise<AddressPage> {
+  const { data, error } = await api.GET('/api/v1/me/addresses', { headers: bearer(tokens), params: { query } })
+  if (data === undefined) throw new Error(`list failed: ${JSON.stringify(error)}`)
+  return data
 }
 
 /** Every address of the customer, walking all pages. */
-async function listAll (app: FastifyInstance, tokens: Tokens): Promise<Address[]> {
+async function listAll (api: ApiClient, tokens: Tokens): Promise<Address[]> {
   const all: Address[] = []
   let cursor: string | null = null
   do {
-    const page: Page = await list(app, tokens, `?limit=100${cursor === null ? '' : `&cursor=${cursor}`}`)
+    const page: AddressPage = await list(api, tokens, { limit: 100, cursor: cursor ?? undefined })
     all.push(...page.items)
     cursor = page.nextCursor
   } while (cursor !== null)
   return all
 }
 
-function problem (status: number, code: string, title: string, detail: string, instance: string) {
-  return { type: `urn:commerce-api:problem:${code.toLowerCase().replaceAll('_', '-')}`, title, status, detail, instance, code }
-}
-
-/** The detail names the first three failing fields and counts the rest. */
-function validationDetail (errors: Array<{ pointer: string, detail: string }>): string {
-  const named = errors.slice(0, 3).map((e) => `${e.pointer} ${e.detail}`).join('; ')
-  return errors.length > 3 ? `The request is invalid: ${named}; and ${errors.length - 3} more (${errors.length} in all).` : `The request is invalid: ${named}.`
-}
-
-function validationProblem (instance: string, errors: Array<{ pointer: string, detail: string }>) {
-  return {
-    ...problem(400, 'VALIDATION_FAILED', 'Validation Failed', validationDetail(errors), instance),
-    errors
-  }
-}
-
-function notFound (instance: string) {
-  return problem(404, 'NOT_FOUND', 'Not Found', 'The requested resource does not exist.', instance)
-}
-
-/**
- * Awaits every request before reporting any failure (Promise.all would end the test while the others are
- * still in flight).
- */
-async function settled<T> (work: Array<Promise<T>>): Promise<T[]> {
-  const results = await Promise.allSettled(work)
-  const failure = results.find((result) => result.status === 'rejected')
-  if (failure !== undefined) throw failure.reason
-  return results.map((result) => (result as PromiseFulfilledResult<T>).value)
+/** A GET, a PATCH (of `change`) and a DELETE of the address `id`, each sent with `headers`, by method. */
+function eachMethodOn (api: ApiClient, headers: { authorization?: string }, id: string, change: UpdateAddress = { city: 'York' }): Array<[string, () => Promise<Answer>]> {
+  const one = { headers, params: { path: { id } } }
+  return [
+    ['GET', async () => await api.GET('/api/v1/me/addresses/{id}', one)],
+    ['PATCH', async () => await api.PATCH('/api/v1/me/addresses/{id}', { ...one, body: change })],
+    ['DELETE', async () => await api.DELETE('/api/v1/me/addresses/{id}', one)]
+  ]
 }
 
 t.test('create, read, update and delete an address', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const customer = await signUpVerified(harness)
+  const headers = bearer(customer)
 
-  const created = await call(app, 'POST', BASE, customer, FULL)
-  t.equal(created.statusCode, 201)
-  t.equal(created.headers['content-type'], JSON_TYPE)
-  const address = created.json<Address>()
-  t.match(address, { id: UUID, createdAt: ISO_INSTANT, updatedAt: ISO_INSTANT })
-  t.equal(created.headers.location, `${BASE}/${address.id}`)
+  const created = await api.POST('/api/v1/me/addresses', { headers, body: FULL })
+  t.equal(created.response.status, 201)
+  t.equal(created.response.headers.get('content-type'), JSON_TYPE)
+  const address = created.data!
+  t.match(address, { id: UUID_V7, createdAt: ISO_INSTANT, updatedAt: ISO_INSTANT })
+  t.equal(created.response.headers.get('location'), `${BASE}/${address.id}`)
   t.same(address, { id: address.id, ...expected(FULL), createdAt: address.createdAt, updatedAt: address.createdAt })
 
-  const minimal = await call(app, 'POST', BASE, customer, MINIMAL)
-  t.equal(minimal.statusCode, 201)
-  const second = minimal.json<Address>()
-  t.equal(minimal.headers.location, `${BASE}/${second.id}`)
+  const minimal = await api.POST('/api/v1/me/addresses', { headers, body: MINIMAL })
+  t.equal(minimal.response.status, 201)
+  const second = minimal.data!
+  t.equal(minimal.response.headers.get('location'), `${BASE}/${second.id}`)
   t.same(second, { id: second.id, ...expected(MINIMAL), createdAt: second.createdAt, updatedAt: second.createdAt }, 'optional fields are null, flags false')
 
   const explicitNulls = { ...MINIMAL, label: null, company: null, line2: null, region: null, phone: null }
-  const third = await call(app, 'POST', BASE, customer, explicitNulls)
-  t.equal(third.statusCode, 201)
-  t.same(third.json(), { id: third.json<Address>().id, ...expected(MINIMAL), createdAt: third.json<Address>().createdAt, updatedAt: third.json<Address>().createdAt }, 'optional fields sent as null are null')
-  t.equal((await call(app, 'DELETE', `${BASE}/${third.json<Address>().id}`, customer)).statusCode, 204)
+  const third = await api.POST('/api/v1/me/addresses', { headers, body: explicitNulls })
+  t.equal(third.response.status, 201)
+  const thirdAddress = third.data!
+  t.same(thirdAddress, { id: thirdAddress.id, ...expected(MINIMAL), createdAt: thirdAddress.createdAt, updatedAt: thirdAddress.createdAt }, 'optional fields sent as null are null')
+  t.equal((await api.DELETE('/api/v1/me/addresses/{id}', { headers, params: { path: { id: thirdAddress.id } } })).response.status, 204)
 
-  const got = await call(app, 'GET', `${BASE}/${address.id}`, customer)
-  t.equal(got.statusCode, 200)
-  t.equal(got.headers['content-type'], JSON_TYPE)
-  t.same(got.json(), address)
+  const one = { headers, params: { path: { id: address.id } } }
+  const got = await api.GET('/api/v1/me/addresses/{id}', one)
+  t.equal(got.response.status, 200)
+  t.equal(got.response.headers.get('content-type'), JSON_TYPE)
+  t.same(got.data, address)
 
-  const patched = await call(app, 'PATCH', `${BASE}/${address.id}`, customer, { city: 'Bath', postalCode: 'BA1 1AA' })
-  t.equal(patched.statusCode, 200)
-  t.equal(patched.headers['content-type'], JSON_TYPE)
-  const afterPatch = patched.json<Address>()
+  const patched = await api.PATCH('/api/v1/me/addresses/{id}', { ...one, body: { city: 'Bath', postalCode: 'BA1 1AA' } })
+  t.equal(patched.response.status, 200)
+  t.equal(patched.response.headers.get('content-type'), JSON_TYPE)
+  const afterPatch = patched.data!
   t.match(afterPatch.updatedAt, ISO_INSTANT)
   t.ok(afterPatch.updatedAt >= address.updatedAt, 'updatedAt moves forward')
   t.same(afterPatch, { ...address, city: 'Bath', postalCode: 'BA1 1AA', updatedAt: afterPatch.updatedAt }, 'only the fields sent change')
 
-  const cleared = await call(app, 'PATCH', `${BASE}/${address.id}`, customer, { label: null, company: null, line2: null, region: null, phone: null })
-  t.equal(cleared.statusCode, 200)
-  const afterClear = cleared.json<Address>()
+  const cleared = await api.PATCH('/api/v1/me/addresses/{id}', { ...one, body: { label: null, company: null, line2: null, region: null, phone: null } })
+  t.equal(cleared.response.status, 200)
+  const afterClear = cleared.data!
   t.same(afterClear, { ...afterPatch, label: null, company: null, line2: null, region: null, phone: null, updatedAt: afterClear.updatedAt }, 'null clears optional fields')
-  t.same((await call(app, 'GET', `${BASE}/${address.id}`, customer)).json(), afterClear, 'the changes are stored')
+  t.same((await api.GET('/api/v1/me/addresses/{id}', one)).data, afterClear, 'the changes are stored')
 
-  const refilled = await call(app, 'PATCH', `${BASE}/${address.id}`, customer, { label: 'Home', phone: '+14155550123', country: 'US', region: 'CA' })
-  t.equal(refilled.statusCode, 200)
-  t.same(refilled.json(), { ...afterClear, label: 'Home', phone: '+14155550123', country: 'US', region: 'CA', updatedAt: refilled.json<Address>().updatedAt })
+  const refilled = await api.PATCH('/api/v1/me/addresses/{id}', { ...one, body: { label: 'Home', phone: '+14155550123', country: 'US', region: 'CA' } })
+  t.equal(refilled.response.status, 200)
+  t.same(refilled.data, { ...afterClear, label: 'Home', phone: '+14155550123', country: 'US', region: 'CA', updatedAt: refilled.data?.updatedAt })
 
-  const deleted = await call(app, 'DELETE', `${BASE}/${address.id}`, customer)
-  t.equal(deleted.statusCode, 204)
-  t.equal(deleted.body, '')
+  const deleted = await api.DELETE('/api/v1/me/addresses/{id}', one)
+  t.equal(deleted.response.status, 204)
+  t.equal(deleted.data, undefined, 'no body (the client over inject refuses a 204 that carries one)')
 
-  for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
-    const gone = await call(app, method, `${BASE}/${address.id}`, customer, method === 'PATCH' ? { city: 'York' } : undefined)
-    t.equal(gone.statusCode, 404, `${method} after delete`)
-    t.equal(gone.headers['content-type'], PROBLEM_JSON)
-    t.same(gone.json(), notFound(`${BASE}/${address.id}`))
+  for (const [method, send] of eachMethodOn(api, headers, address.id)) {
+    const gone = await send()
+    t.equal(gone.response.status, 404, `${method} after delete`)
+    t.equal(gone.response.headers.get('content-type'), PROBLEM_JSON)
+    t.same(gone.error, notFound(`${BASE}/${address.id}`))
   }
-  t.same((await list(app, customer)).items, [second], 'the other address stays')
+  t.same((await list(api, customer)).items, [second], 'the other address stays')
 })
 
 t.test('listing pages through the address book', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const customer = await signUpVerified(harness)
   const other = await signUpVerified(harness)
+  const headers = bearer(customer)
 
-  const empty = await call(app, 'GET', BASE, customer)
-  t.equal(empty.statusCode, 200)
-  t.equal(empty.headers['content-type'], JSON_TYPE)
-  t.same(empty.json(), { items: [], nextCursor: null })
+  const empty = await api.GET('/api/v1/me/addresses', { headers })
+  t.equal(empty.response.status, 200)
+  t.equal(empty.response.headers.get('content-type'), JSON_TYPE)
+  t.same(empty.data, { items: [], nextCursor: null })
 
   const created: Address[] = []
   for (const city of ['London', 'Paris', 'Berlin', 'Madrid']) {
-    created.push(await create(t, app, customer, { ...MINIMAL, city }))
+    created.push(await create(t, api, customer, { ...MINIMAL, city }))
   }
-  await create(t, app, other, { ...MINIMAL, city: 'Oslo' })
+  await create(t, api, other, { ...MINIMAL, city: 'Oslo' })
 
-  t.same(await list(app, customer), { items: created, nextCursor: null }, 'oldest first, only the caller\'s own')
+  t.same(await list(api, customer), { items: created, nextCursor: null }, 'oldest first, only the caller\'s own')
 
   const seen: Address[] = []
   let cursor: string | null = null
   let pages = 0
   do {
-    const page: Page = await list(app, customer, `?limit=1${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`)
+    const page: AddressPage = await list(api, customer, { limit: 1, cursor: cursor ?? undefined })
     pages += 1
     t.equal(page.items.length, 1)
     if (page.nextCursor !== null) t.match(page.nextCursor, /^[A-Za-z0-9_-]+$/, 'an opaque, URL-safe cursor')
@@ -221,175 +181,185 @@ t.test('listing pages through the address book', async (t) => {
   t.equal(pages, 4, 'one page per address, the last without a next cursor')
   t.same(seen, created, 'every address once, in order')
 
-  const firstTwo = await list(app, customer, '?limit=2')
+  const firstTwo = await list(api, customer, { limit: 2 })
   t.same(firstTwo.items, created.slice(0, 2))
   t.type(firstTwo.nextCursor, 'string')
-  const rest = await list(app, customer, `?limit=2&cursor=${firstTwo.nextCursor ?? ''}`)
+  const rest = await list(api, customer, { limit: 2, cursor: firstTwo.nextCursor ?? '' })
   t.same(rest, { items: created.slice(2), nextCursor: null }, 'a full last page has no next cursor')
 
-  const late = await create(t, app, customer, { ...MINIMAL, city: 'Rome' })
-  const samePage = await list(app, customer, `?limit=2&cursor=${firstTwo.nextCursor ?? ''}`)
+  const late = await create(t, api, customer, { ...MINIMAL, city: 'Rome' })
+  const samePage = await list(api, customer, { limit: 2, cursor: firstTwo.nextCursor ?? '' })
   t.same(samePage.items, created.slice(2), 'a cursor is stable while rows are inserted')
   t.type(samePage.nextCursor, 'string', 'and now leads on to the new row')
-  t.same(await list(app, customer, `?cursor=${samePage.nextCursor ?? ''}`), { items: [late], nextCursor: null })
+  t.same(await list(api, customer, { cursor: samePage.nextCursor ?? '' }), { items: [late], nextCursor: null })
 
-  const otherWithCursor = await list(app, other, `?cursor=${firstTwo.nextCursor ?? ''}`)
+  const otherWithCursor = await list(api, other, { cursor: firstTwo.nextCursor ?? '' })
   t.same(otherWithCursor.items.map((a) => a.city), ['Oslo'], 'a cursor never reveals another customer\'s addresses')
 
   const forged = Buffer.from(JSON.stringify({ after: 'not-a-uuid' })).toString('base64url')
   for (const garbage of ['garbage', forged, Buffer.from('{"after":').toString('base64url')]) {
-    const response = await call(app, 'GET', `${BASE}?cursor=${garbage}`, customer)
-    t.equal(response.statusCode, 400, `cursor ${garbage}`)
-    t.equal(response.headers['content-type'], PROBLEM_JSON)
-    t.same(response.json(), problem(400, 'INVALID_CURSOR', 'Bad Request', 'The cursor is not one this API issued; start again without it.', `${BASE}?cursor=${garbage}`))
+    const { error, response } = await api.GET('/api/v1/me/addresses', { headers, params: { query: { cursor: garbage } } })
+    t.equal(response.status, 400, `cursor ${garbage}`)
+    t.equal(response.headers.get('content-type'), PROBLEM_JSON)
+    t.same(error, problem(400, 'INVALID_CURSOR', 'The cursor is not one this API issued; start again without it.', `${BASE}?cursor=${garbage}`))
   }
 
   const notFinite = 'must be a finite number written in decimal digits'
   const badLimits: Array<[string, string]> = [['0', 'must be >= 1'], ['101', 'must be <= 100'], ['ten', 'must be integer'],
     ['Infinity', notFinite], ['-Infinity', notFinite], ['1e309', notFinite], ['0x10', notFinite]]
   for (const [limit, detail] of badLimits) {
-    const response = await call(app, 'GET', `${BASE}?limit=${limit}`, customer)
-    t.equal(response.statusCode, 400, `limit ${limit}`)
-    t.same(response.json(), validationProblem(`${BASE}?limit=${limit}`, [{ pointer: '/query/limit', detail }]))
+    // Sent as written: 'ten', '1e309' and '0x10' are query strings the client would not produce from a number.
+    const { error, response } = await api.GET('/api/v1/me/addresses', { headers, params: { query: { limit: limit as never } } })
+    t.equal(response.status, 400, `limit ${limit}`)
+    t.same(error, validationProblem(`${BASE}?limit=${limit}`, [{ pointer: '/query/limit', detail }]))
   }
 
-  const unknownQuery = await call(app, 'GET', `${BASE}?sort=city`, customer)
-  t.equal(unknownQuery.statusCode, 400)
-  t.same(unknownQuery.json(), validationProblem(`${BASE}?sort=city`, [{ pointer: '/query/sort', detail: 'must NOT have additional properties' }]))
+  // A query parameter the contract does not have.
+  const unknownQuery = await api.GET('/api/v1/me/addresses', { headers, params: { query: { sort: 'city' } as never } })
+  t.equal(unknownQuery.response.status, 400)
+  t.same(unknownQuery.error, validationProblem(`${BASE}?sort=city`, [{ pointer: '/query/sort', detail: 'must NOT have additional properties' }]))
 })
 
 t.test('a default flag moves: at most one default shipping and one default billing address', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const customer = await signUpVerified(harness)
   const other = await signUpVerified(harness)
-  const othersDefault = await create(t, app, other, { ...MINIMAL, isDefaultShipping: true, isDefaultBilling: true })
+  const othersDefault = await create(t, api, other, { ...MINIMAL, isDefaultShipping: true, isDefaultBilling: true })
+  const patch = async (id: string, body: UpdateAddress) => await api.PATCH('/api/v1/me/addresses/{id}', { headers: bearer(customer), params: { path: { id } }, body })
 
   const flags = async (): Promise<Array<[string, boolean, boolean]>> =>
-    (await listAll(app, customer)).map((a) => [a.city, a.isDefaultShipping, a.isDefaultBilling])
+    (await listAll(api, customer)).map((a) => [a.city, a.isDefaultShipping, a.isDefaultBilling])
 
-  const home = await create(t, app, customer, { ...MINIMAL, city: 'Home', isDefaultShipping: true })
+  const home = await create(t, api, customer, { ...MINIMAL, city: 'Home', isDefaultShipping: true })
   t.same([home.isDefaultShipping, home.isDefaultBilling], [true, false])
-  const work = await create(t, app, customer, { ...MINIMAL, city: 'Work', isDefaultShipping: true, isDefaultBilling: true })
+  const work = await create(t, api, customer, { ...MINIMAL, city: 'Work', isDefaultShipping: true, isDefaultBilling: true })
   t.same([work.isDefaultShipping, work.isDefaultBilling], [true, true])
   t.same(await flags(), [['Home', false, false], ['Work', true, true]], 'creating a default shipping address clears the flag on the others')
 
-  const cottage = await create(t, app, customer, { ...MINIMAL, city: 'Cottage', isDefaultShipping: false, isDefaultBilling: false })
+  const cottage = await create(t, api, customer, { ...MINIMAL, city: 'Cottage', isDefaultShipping: false, isDefaultBilling: false })
   t.same(await flags(), [['Home', false, false], ['Work', true, true], ['Cottage', false, false]], 'a non-default address changes nothing')
 
-  const homeBilling = await call(app, 'PATCH', `${BASE}/${home.id}`, customer, { isDefaultBilling: true })
-  t.equal(homeBilling.statusCode, 200)
-  t.same([homeBilling.json<Address>().isDefaultShipping, homeBilling.json<Address>().isDefaultBilling], [false, true])
+  const homeBilling = await patch(home.id, { isDefaultBilling: true })
+  t.equal(homeBilling.response.status, 200)
+  t.same([homeBilling.data?.isDefaultShipping, homeBilling.data?.isDefaultBilling], [false, true])
   t.same(await flags(), [['Home', false, true], ['Work', true, false], ['Cottage', false, false]], 'patching moves the billing flag only')
 
-  const cottageShipping = await call(app, 'PATCH', `${BASE}/${cottage.id}`, customer, { isDefaultShipping: true, city: 'Cottage' })
-  t.equal(cottageShipping.statusCode, 200)
+  const cottageShipping = await patch(cottage.id, { isDefaultShipping: true, city: 'Cottage' })
+  t.equal(cottageShipping.response.status, 200)
   t.same(await flags(), [['Home', false, true], ['Work', false, false], ['Cottage', true, false]], 'and the shipping flag only')
 
-  const again = await call(app, 'PATCH', `${BASE}/${cottage.id}`, customer, { isDefaultShipping: true })
-  t.equal(again.statusCode, 200, 'setting the flag on the default address again is harmless')
-  t.equal(again.json<Address>().isDefaultShipping, true)
+  const again = await patch(cottage.id, { isDefaultShipping: true })
+  t.equal(again.response.status, 200, 'setting the flag on the default address again is harmless')
+  t.equal(again.data?.isDefaultShipping, true)
 
-  const unset = await call(app, 'PATCH', `${BASE}/${cottage.id}`, customer, { isDefaultShipping: false })
-  t.equal(unset.statusCode, 200)
+  const unset = await patch(cottage.id, { isDefaultShipping: false })
+  t.equal(unset.response.status, 200)
   t.same(await flags(), [['Home', false, true], ['Work', false, false], ['Cottage', false, false]], 'a default can be unset, leaving none')
 
-  const deleted = await call(app, 'DELETE', `${BASE}/${home.id}`, customer)
-  t.equal(deleted.statusCode, 204)
+  const deleted = await api.DELETE('/api/v1/me/addresses/{id}', { headers: bearer(customer), params: { path: { id: home.id } } })
+  t.equal(deleted.response.status, 204)
   t.same(await flags(), [['Work', false, false], ['Cottage', false, false]], 'deleting the default leaves none')
 
-  t.same((await call(app, 'GET', `${BASE}/${othersDefault.id}`, other)).json(), othersDefault, 'another customer\'s defaults are untouched')
+  const othersNow = await api.GET('/api/v1/me/addresses/{id}', { headers: bearer(other), params: { path: { id: othersDefault.id } } })
+  t.same(othersNow.data, othersDefault, 'another customer\'s defaults are untouched')
 })
 
 t.test('the request body is validated', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const customer = await signUpVerified(harness)
+  const headers = bearer(customer)
+  const postAddress = async (body: CreateAddress) => await api.POST('/api/v1/me/addresses', { headers, body })
 
-  const lowerCase = await call(app, 'POST', BASE, customer, { ...MINIMAL, country: 'gb' })
-  t.equal(lowerCase.statusCode, 400)
-  t.equal(lowerCase.headers['content-type'], PROBLEM_JSON)
-  t.same(lowerCase.json(), validationProblem(BASE, [{ pointer: '/body/country', detail: 'must match pattern "^[A-Z]{2}$"' }]))
+  const lowerCase = await postAddress({ ...MINIMAL, country: 'gb' })
+  t.equal(lowerCase.response.status, 400)
+  t.equal(lowerCase.response.headers.get('content-type'), PROBLEM_JSON)
+  t.same(lowerCase.error, validationProblem(BASE, [{ pointer: '/body/country', detail: 'must match pattern "^[A-Z]{2}$"' }]))
 
   // Two capitals, but not an assigned ISO 3166-1 code: unassigned, the unknown region, reserved or withdrawn.
   for (const country of ['XX', 'AA', 'ZZ', 'UK', 'EU', 'UN', 'SU', 'YU', 'XK', 'AC']) {
-    const unknown = await call(app, 'POST', BASE, customer, { ...MINIMAL, country })
-    t.equal(unknown.statusCode, 400, `country ${country}`)
-    t.equal(unknown.headers['content-type'], PROBLEM_JSON)
-    t.same(unknown.json(), validationProblem(BASE, [{ pointer: '/body/country', detail: 'is not an ISO 3166-1 alpha-2 country code' }]))
+    const unknown = await postAddress({ ...MINIMAL, country })
+    t.equal(unknown.response.status, 400, `country ${country}`)
+    t.equal(unknown.response.headers.get('content-type'), PROBLEM_JSON)
+    t.same(unknown.error, validationProblem(BASE, [{ pointer: '/body/country', detail: 'is not an ISO 3166-1 alpha-2 country code' }]))
   }
 
-  const missing = await call(app, 'POST', BASE, customer, {})
-  t.equal(missing.statusCode, 400)
-  t.equal(missing.headers['content-type'], PROBLEM_JSON)
-  const missingProblem = missing.json<{ errors: Array<{ pointer: string, detail: string }> }>()
-  t.same(missingProblem, validationProblem(BASE, missingProblem.errors), 'a complete validation problem')
+  // Required fields missing: bodies the contract refuses.
+  const missing = await postAddress({} as never)
+  t.equal(missing.response.status, 400)
+  t.equal(missing.response.headers.get('content-type'), PROBLEM_JSON)
+  const missingErrors = missing.error?.errors ?? []
+  t.same(missing.error, validationProblem(BASE, missingErrors), 'a complete validation problem')
   t.same(
-    missingProblem.errors.map((e) => e.pointer).sort(),
+    missingErrors.map((e) => e.pointer).sort(),
     ['/body/city', '/body/country', '/body/fullName', '/body/line1', '/body/postalCode'],
     'each missing field is listed'
   )
-  t.ok(missingProblem.errors.every((e) => e.detail === `must have required property '${e.pointer.slice('/body/'.length)}'`))
+  t.ok(missingErrors.every((e) => e.detail === `must have required property '${e.pointer.slice('/body/'.length)}'`))
 
-  const some = await call(app, 'POST', BASE, customer, { fullName: 'Ada', city: 'London', country: 'GB' })
-  t.equal(some.statusCode, 400)
-  t.same(some.json(), validationProblem(BASE, [
+  const some = await postAddress({ fullName: 'Ada', city: 'London', country: 'GB' } as never)
+  t.equal(some.response.status, 400)
+  t.same(some.error, validationProblem(BASE, [
     { pointer: '/body/line1', detail: 'must have required property \'line1\'' },
     { pointer: '/body/postalCode', detail: 'must have required property \'postalCode\'' }
   ]))
 
-  const blank = await call(app, 'POST', BASE, customer, { ...MINIMAL, line1: '   ', postalCode: '' })
-  t.equal(blank.statusCode, 400)
-  t.same(blank.json(), validationProblem(BASE, [
+  const blank = await postAddress({ ...MINIMAL, line1: '   ', postalCode: '' })
+  t.equal(blank.response.status, 400)
+  t.same(blank.error, validationProblem(BASE, [
     { pointer: '/body/line1', detail: 'must match pattern "\\S"' },
     { pointer: '/body/postalCode', detail: 'must NOT have fewer than 1 characters' },
     { pointer: '/body/postalCode', detail: 'must match pattern "\\S"' }
   ]))
 
-  const badPhone = await call(app, 'POST', BASE, customer, { ...MINIMAL, phone: '020 7123 4567' })
-  t.equal(badPhone.statusCode, 400)
-  t.same(badPhone.json(), validationProblem(BASE, [
+  const badPhone = await postAddress({ ...MINIMAL, phone: '020 7123 4567' })
+  t.equal(badPhone.response.status, 400)
+  t.same(badPhone.error, validationProblem(BASE, [
     { pointer: '/body/phone', detail: 'must match pattern "^\\+[1-9][0-9]{6,14}$"' },
     { pointer: '/body/phone', detail: 'must be null' },
     { pointer: '/body/phone', detail: 'must match a schema in anyOf' }
   ]))
 
-  const tooLong = await call(app, 'POST', BASE, customer, { ...MINIMAL, line2: 'x'.repeat(201) })
-  t.equal(tooLong.statusCode, 400)
-  t.same(tooLong.json().errors[0], { pointer: '/body/line2', detail: 'must NOT have more than 200 characters' })
+  const tooLong = await postAddress({ ...MINIMAL, line2: 'x'.repeat(201) })
+  t.equal(tooLong.response.status, 400)
+  t.same(tooLong.error?.errors?.[0], { pointer: '/body/line2', detail: 'must NOT have more than 200 characters' })
 
   for (const country of ['GB', 'US', 'DE', 'JP', 'SS', 'BQ', 'AX']) {
-    const valid = await call(app, 'POST', BASE, customer, { ...MINIMAL, country })
-    t.equal(valid.statusCode, 201, `country ${country}`)
-    t.equal(valid.json<Address>().country, country)
-    t.equal((await call(app, 'DELETE', `${BASE}/${valid.json<Address>().id}`, customer)).statusCode, 204)
+    const valid = await postAddress({ ...MINIMAL, country })
+    t.equal(valid.response.status, 201, `country ${country}`)
+    t.equal(valid.data?.country, country)
+    t.equal((await api.DELETE('/api/v1/me/addresses/{id}', { headers, params: { path: { id: valid.data!.id } } })).response.status, 204)
   }
 
-  const address = await create(t, app, customer)
+  const address = await create(t, api, customer)
+  const one = { headers, params: { path: { id: address.id } } }
 
-  const emptyPatch = await call(app, 'PATCH', `${BASE}/${address.id}`, customer, {})
-  t.equal(emptyPatch.statusCode, 400)
-  t.same(emptyPatch.json(), validationProblem(`${BASE}/${address.id}`, [{ pointer: '/body', detail: 'must NOT have fewer than 1 properties' }]))
+  const emptyPatch = await api.PATCH('/api/v1/me/addresses/{id}', { ...one, body: {} })
+  t.equal(emptyPatch.response.status, 400)
+  t.same(emptyPatch.error, validationProblem(`${BASE}/${address.id}`, [{ pointer: '/body', detail: 'must NOT have fewer than 1 properties' }]))
 
-  const patchUnknownCountry = await call(app, 'PATCH', `${BASE}/${address.id}`, customer, { country: 'XX', city: 'Nowhere' })
-  t.equal(patchUnknownCountry.statusCode, 400)
-  t.same(patchUnknownCountry.json(), validationProblem(`${BASE}/${address.id}`, [{ pointer: '/body/country', detail: 'is not an ISO 3166-1 alpha-2 country code' }]))
+  const patchUnknownCountry = await api.PATCH('/api/v1/me/addresses/{id}', { ...one, body: { country: 'XX', city: 'Nowhere' } })
+  t.equal(patchUnknownCountry.response.status, 400)
+  t.same(patchUnknownCountry.error, validationProblem(`${BASE}/${address.id}`, [{ pointer: '/body/country', detail: 'is not an ISO 3166-1 alpha-2 country code' }]))
 
-  const patchRequiredToNull = await call(app, 'PATCH', `${BASE}/${address.id}`, customer, { fullName: null })
-  t.equal(patchRequiredToNull.statusCode, 400, 'a required field cannot be cleared')
-  t.equal(patchRequiredToNull.json().errors[0].pointer, '/body/fullName')
+  // A required field sent as null: a body the contract refuses.
+  const patchRequiredToNull = await api.PATCH('/api/v1/me/addresses/{id}', { ...one, body: { fullName: null } as never })
+  t.equal(patchRequiredToNull.response.status, 400, 'a required field cannot be cleared')
+  t.equal(patchRequiredToNull.error?.errors?.[0]?.pointer, '/body/fullName')
 
-  t.same((await call(app, 'GET', `${BASE}/${address.id}`, customer)).json(), address, 'no failed request changed anything')
-  t.same((await list(app, customer)).items, [address], 'and none created anything')
+  t.same((await api.GET('/api/v1/me/addresses/{id}', one)).data, address, 'no failed request changed anything')
+  t.same((await list(api, customer)).items, [address], 'and none created anything')
 })
 
 t.test('mass assignment is rejected, not ignored', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const customer = await signUpVerified(harness)
   const other = await signUpVerified(harness)
-  const otherProfile = (await call(app, 'GET', '/api/v1/me', other)).json<{ id: string }>()
-  const address = await create(t, app, customer)
+  const otherProfile = (await api.GET('/api/v1/me', { headers: bearer(other) })).data!
+  const address = await create(t, api, customer)
+  const headers = bearer(customer)
 
   const attempts: Array<[string, unknown]> = [
     ['id', UNKNOWN_ID],
@@ -400,120 +370,125 @@ t.test('mass assignment is rejected, not ignored', async (t) => {
     ['version', 7]
   ]
   for (const [property, value] of attempts) {
-    const created = await call(app, 'POST', BASE, customer, { ...MINIMAL, [property]: value })
-    t.equal(created.statusCode, 400, `POST with ${property}`)
-    t.equal(created.headers['content-type'], PROBLEM_JSON)
-    t.same(created.json(), validationProblem(BASE, [{ pointer: `/body/${property}`, detail: 'must NOT have additional properties' }]))
+    // A property the contract does not have, in both bodies.
+    const created = await api.POST('/api/v1/me/addresses', { headers, body: { ...MINIMAL, [property]: value } as never })
+    t.equal(created.response.status, 400, `POST with ${property}`)
+    t.equal(created.response.headers.get('content-type'), PROBLEM_JSON)
+    t.same(created.error, validationProblem(BASE, [{ pointer: `/body/${property}`, detail: 'must NOT have additional properties' }]))
 
-    const patched = await call(app, 'PATCH', `${BASE}/${address.id}`, customer, { city: 'Bath', [property]: value })
-    t.equal(patched.statusCode, 400, `PATCH with ${property}`)
-    t.equal(patched.headers['content-type'], PROBLEM_JSON)
-    t.same(patched.json(), validationProblem(`${BASE}/${address.id}`, [{ pointer: `/body/${property}`, detail: 'must NOT have additional properties' }]))
+    const patched = await api.PATCH('/api/v1/me/addresses/{id}', { headers, params: { path: { id: address.id } }, body: { city: 'Bath', [property]: value } as never })
+    t.equal(patched.response.status, 400, `PATCH with ${property}`)
+    t.equal(patched.response.headers.get('content-type'), PROBLEM_JSON)
+    t.same(patched.error, validationProblem(`${BASE}/${address.id}`, [{ pointer: `/body/${property}`, detail: 'must NOT have additional properties' }]))
   }
 
-  t.same(await list(app, customer), { items: [address], nextCursor: null }, 'nothing was created or changed')
-  t.same(await list(app, other), { items: [], nextCursor: null }, 'and nothing was given to anyone else')
+  t.same(await list(api, customer), { items: [address], nextCursor: null }, 'nothing was created or changed')
+  t.same(await list(api, other), { items: [], nextCursor: null }, 'and nothing was given to anyone else')
 })
 
 t.test('another customer\'s address is not found, and stays as it was', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const alice = await signUpVerified(harness)
   const bob = await signUpVerified(harness)
-  const hers = await create(t, app, alice, FULL)
-  await create(t, app, bob, { ...MINIMAL, city: 'Bristol' })
+  const hers = await create(t, api, alice, FULL)
+  await create(t, api, bob, { ...MINIMAL, city: 'Bristol' })
 
-  const attempts: Array<[Method, unknown]> = [['GET', undefined], ['PATCH', { city: 'Stolen', isDefaultShipping: true }], ['DELETE', undefined]]
-  for (const [method, payload] of attempts) {
-    const response = await call(app, method, `${BASE}/${hers.id}`, bob, payload)
-    t.equal(response.statusCode, 404, `${method} of another customer's address`)
-    t.equal(response.headers['content-type'], PROBLEM_JSON)
-    t.same(response.json(), notFound(`${BASE}/${hers.id}`))
+  for (const [method, send] of eachMethodOn(api, bearer(bob), hers.id, { city: 'Stolen', isDefaultShipping: true })) {
+    const { error, response } = await send()
+    t.equal(response.status, 404, `${method} of another customer's address`)
+    t.equal(response.headers.get('content-type'), PROBLEM_JSON)
+    t.same(error, notFound(`${BASE}/${hers.id}`))
   }
-  t.same((await call(app, 'GET', `${BASE}/${hers.id}`, alice)).json(), hers, 'her address is unchanged')
-  t.same((await list(app, alice)).items, [hers])
-  t.equal((await list(app, bob)).items[0]?.isDefaultShipping, false, 'his own addresses are not touched either')
+  t.same((await api.GET('/api/v1/me/addresses/{id}', { headers: bearer(alice), params: { path: { id: hers.id } } })).data, hers, 'her address is unchanged')
+  t.same((await list(api, alice)).items, [hers])
+  t.equal((await list(api, bob)).items[0]?.isDefaultShipping, false, 'his own addresses are not touched either')
 
-  for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
-    const unknown = await call(app, method, `${BASE}/${UNKNOWN_ID}`, alice, method === 'PATCH' ? { city: 'York' } : undefined)
-    t.equal(unknown.statusCode, 404, `${method} of an unknown id`)
-    t.same(unknown.json(), notFound(`${BASE}/${UNKNOWN_ID}`))
+  const unknown = eachMethodOn(api, bearer(alice), UNKNOWN_ID)
+  const malformed = eachMethodOn(api, bearer(alice), 'not-a-uuid')
+  for (const [index, [method, send]] of unknown.entries()) {
+    const answer = await send()
+    t.equal(answer.response.status, 404, `${method} of an unknown id`)
+    t.same(answer.error, notFound(`${BASE}/${UNKNOWN_ID}`))
 
-    const malformed = await call(app, method, `${BASE}/not-a-uuid`, alice, method === 'PATCH' ? { city: 'York' } : undefined)
-    t.equal(malformed.statusCode, 400, `${method} of a malformed id`)
-    t.equal(malformed.headers['content-type'], PROBLEM_JSON)
-    t.same(malformed.json(), validationProblem(`${BASE}/not-a-uuid`, [{ pointer: '/params/id', detail: 'must match format "uuid"' }]))
+    const refused = await malformed[index]![1]()
+    t.equal(refused.response.status, 400, `${method} of a malformed id`)
+    t.equal(refused.response.headers.get('content-type'), PROBLEM_JSON)
+    t.same(refused.error, validationProblem(`${BASE}/not-a-uuid`, [{ pointer: '/params/id', detail: 'must match format "uuid"' }]))
   }
 })
 
 t.test('the address book is for customers only', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const admin = await bootstrapAdmin(harness)
   const customer = await signUpVerified(harness)
-  const hers = await create(t, app, customer)
+  const hers = await create(t, api, customer)
 
-  const requests: Array<[Method, string, unknown]> = [
-    ['GET', BASE, undefined],
-    ['POST', BASE, MINIMAL],
-    ['GET', `${BASE}/${hers.id}`, undefined],
-    ['PATCH', `${BASE}/${hers.id}`, { city: 'Staff Town' }],
-    ['DELETE', `${BASE}/${hers.id}`, undefined]
+  const one = (headers: { authorization?: string }) => ({ headers, params: { path: { id: hers.id } } })
+  const requests: Array<[string, string, (headers: { authorization?: string }) => Promise<Answer>]> = [
+    ['GET', BASE, async (headers) => await api.GET('/api/v1/me/addresses', { headers })],
+    ['POST', BASE, async (headers) => await api.POST('/api/v1/me/addresses', { headers, body: MINIMAL })],
+    ['GET', `${BASE}/${hers.id}`, async (headers) => await api.GET('/api/v1/me/addresses/{id}', one(headers))],
+    ['PATCH', `${BASE}/${hers.id}`, async (headers) => await api.PATCH('/api/v1/me/addresses/{id}', { ...one(headers), body: { city: 'Staff Town' } })],
+    ['DELETE', `${BASE}/${hers.id}`, async (headers) => await api.DELETE('/api/v1/me/addresses/{id}', one(headers))]
   ]
-  for (const [method, url, payload] of requests) {
-    const response = await call(app, method, url, admin, payload)
-    t.equal(response.statusCode, 403, `staff ${method} ${url}`)
-    t.equal(response.headers['content-type'], PROBLEM_JSON)
-    t.same(response.json(), problem(403, 'FORBIDDEN', 'Forbidden', 'This operation requires one of the roles CUSTOMER.', url))
+  for (const [method, url, send] of requests) {
+    const { error, response } = await send(bearer(admin))
+    t.equal(response.status, 403, `staff ${method} ${url}`)
+    t.equal(response.headers.get('content-type'), PROBLEM_JSON)
+    t.same(error, problem(403, 'FORBIDDEN', 'This operation requires one of the roles CUSTOMER.', url))
   }
 
-  for (const [method, url, payload] of requests) {
-    const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) })
-    t.equal(response.statusCode, 401, `anonymous ${method} ${url}`)
-    t.equal(response.headers['www-authenticate'], 'Bearer')
-    t.same(response.json(), problem(401, 'UNAUTHORIZED', 'Unauthorized', 'A valid bearer access token is required.', url))
+  for (const [method, url, send] of requests) {
+    const { error, response } = await send({})
+    t.equal(response.status, 401, `anonymous ${method} ${url}`)
+    t.equal(response.headers.get('www-authenticate'), 'Bearer')
+    t.same(error, problem(401, 'UNAUTHORIZED', 'A valid bearer access token is required.', url))
   }
-  t.same((await list(app, customer)).items, [hers], 'her address book is untouched')
+  t.same((await list(api, customer)).items, [hers], 'her address book is untouched')
 })
 
 t.test('an address book holds at most 100 addresses', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const customer = await signUpVerified(harness)
+  const headers = bearer(customer)
   for (let batch = 0; batch < 10; batch++) {
-    const responses = await settled(Array.from({ length: 10 }, async (_, i) =>
-      await call(app, 'POST', BASE, customer, { ...MINIMAL, label: `#${batch * 10 + i}` })))
-    t.same(responses.map((r) => r.statusCode), Array(10).fill(201), `batch ${batch}`)
+    const responses = await concurrently(10, async (i) =>
+      await api.POST('/api/v1/me/addresses', { headers, body: { ...MINIMAL, label: `#${batch * 10 + i}` } }))
+    t.same(responses.map((r) => r.response.status), Array(10).fill(201), `batch ${batch}`)
   }
-  const full = await call(app, 'POST', BASE, customer, MINIMAL)
-  t.equal(full.statusCode, 409)
-  t.equal(full.headers['content-type'], PROBLEM_JSON)
-  t.same(full.json(), problem(409, 'ADDRESS_BOOK_FULL', 'Conflict', 'An address book holds at most 100 addresses; delete one first.', BASE))
-  t.equal((await listAll(app, customer)).length, 100)
+  const full = await api.POST('/api/v1/me/addresses', { headers, body: MINIMAL })
+  t.equal(full.response.status, 409)
+  t.equal(full.response.headers.get('content-type'), PROBLEM_JSON)
+  t.same(full.error, problem(409, 'ADDRESS_BOOK_FULL', 'An address book holds at most 100 addresses; delete one first.', BASE))
+  t.equal((await listAll(api, customer)).length, 100)
 })
 
 t.test('concurrent default-flag changes leave exactly one default', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const customer = await signUpVerified(harness)
+  const headers = bearer(customer)
 
-  const posts = await settled(Array.from({ length: 10 }, async (_, i) =>
-    await call(app, 'POST', BASE, customer, { ...MINIMAL, label: `concurrent ${i}`, isDefaultShipping: true })))
-  t.same(posts.map((r) => r.statusCode), Array(10).fill(201), 'every concurrent create succeeds')
-  for (const response of posts) t.equal(response.json<Address>().isDefaultShipping, true)
+  const posts = await concurrently(10, async (i) =>
+    await api.POST('/api/v1/me/addresses', { headers, body: { ...MINIMAL, label: `concurrent ${i}`, isDefaultShipping: true } }))
+  t.same(posts.map((r) => r.response.status), Array(10).fill(201), 'every concurrent create succeeds')
+  for (const created of posts) t.equal(created.data?.isDefaultShipping, true)
 
-  const afterPosts = await listAll(app, customer)
+  const afterPosts = await listAll(api, customer)
   t.equal(afterPosts.length, 10)
   t.same(afterPosts.map((a) => a.label).sort(), Array.from({ length: 10 }, (_, i) => `concurrent ${i}`).sort())
   t.equal(afterPosts.filter((a) => a.isDefaultShipping).length, 1, 'exactly one default shipping address')
   t.equal(afterPosts.filter((a) => a.isDefaultBilling).length, 0)
 
   const patches = await settled(afterPosts.map(async (address) =>
-    await call(app, 'PATCH', `${BASE}/${address.id}`, customer, { isDefaultBilling: true })))
-  t.same(patches.map((r) => r.statusCode), Array(10).fill(200), 'every concurrent patch succeeds')
-  for (const response of patches) t.equal(response.json<Address>().isDefaultBilling, true)
+    await api.PATCH('/api/v1/me/addresses/{id}', { headers, params: { path: { id: address.id } }, body: { isDefaultBilling: true } })))
+  t.same(patches.map((r) => r.response.status), Array(10).fill(200), 'every concurrent patch succeeds')
+  for (const patched of patches) t.equal(patched.data?.isDefaultBilling, true)
 
-  const afterPatches = await listAll(app, customer)
+  const afterPatches = await listAll(api, customer)
   t.equal(afterPatches.filter((a) => a.isDefaultBilling).length, 1, 'exactly one default billing address')
   t.equal(afterPatches.filter((a) => a.isDefaultShipping).length, 1, 'still exactly one default shipping address')
   t.same(afterPatches.map((a) => a.id), afterPosts.map((a) => a.id), 'no address was lost or added')
@@ -521,12 +496,13 @@ t.test('concurrent default-flag changes leave exactly one default', async (t) =>
 
 t.test('concurrent partial updates of one address are all applied', async (t) => {
   const harness = await buildWithMail(t)
-  const { app } = harness
+  const { api } = harness
   const customer = await signUpVerified(harness)
-  const address = await create(t, app, customer)
-  const other = await create(t, app, customer, { ...MINIMAL, isDefaultBilling: true })
+  const address = await create(t, api, customer)
+  const other = await create(t, api, customer, { ...MINIMAL, isDefaultBilling: true })
+  const headers = bearer(customer)
 
-  const changes: Array<Record<string, unknown>> = [
+  const changes: UpdateAddress[] = [
     { label: 'Home' },
     { company: 'Analytical Engines Ltd' },
     { line2: 'Flat 2' },
@@ -538,13 +514,15 @@ t.test('concurrent partial updates of one address are all applied', async (t) =>
     { isDefaultShipping: true },
     { isDefaultBilling: true }
   ]
-  const responses = await settled(changes.map(async (change) => await call(app, 'PATCH', `${BASE}/${address.id}`, customer, change)))
-  t.same(responses.map((r) => r.statusCode), Array(10).fill(200), 'no update is refused')
+  const responses = await settled(changes.map(async (change) =>
+    await api.PATCH('/api/v1/me/addresses/{id}', { headers, params: { path: { id: address.id } }, body: change })))
+  t.same(responses.map((r) => r.response.status), Array(10).fill(200), 'no update is refused')
   responses.forEach((response, i) => {
-    t.match(response.json(), changes[i], 'each answer shows its own change')
+    t.match(response.data, changes[i], 'each answer shows its own change')
   })
 
-  const stored = (await call(app, 'GET', `${BASE}/${address.id}`, customer)).json<Address>()
+  const stored = (await api.GET('/api/v1/me/addresses/{id}', { headers, params: { path: { id: address.id } } })).data!
   t.same(stored, { ...address, ...Object.assign({}, ...changes), updatedAt: stored.updatedAt }, 'and no change is lost')
-  t.equal((await call(app, 'GET', `${BASE}/${other.id}`, customer)).json<Address>().isDefaultBilling, false, 'the billing default moved')
+  const otherNow = await api.GET('/api/v1/me/addresses/{id}', { headers, params: { path: { id: other.id } } })
+  t.equal(otherNow.data?.isDefaultBilling, false, 'the billing default moved')
 })

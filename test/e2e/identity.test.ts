@@ -3,11 +3,7 @@ import { createTestDatabase } from '../helpers/database.js'
 import { httpClient } from '../helpers/client.js'
 import { startServer } from '../helpers/server.js'
 import { startSmtpCatcher } from '../helpers/smtp.js'
-import { uniqueEmail, PASSWORD } from '../helpers/identity.js'
-
-function codeIn (subject: string | undefined): string {
-  return /(\d{6})/.exec(subject ?? '')?.[1] ?? ''
-}
+import { bearer, codeInSubject, uniqueEmail, PASSWORD } from '../helpers/identity.js'
 
 t.test('a frontend signs a customer up, in and out over HTTP with the generated client', async (t) => {
   const smtp = await startSmtpCatcher(t)
@@ -19,13 +15,13 @@ t.test('a frontend signs a customer up, in and out over HTTP with the generated 
   t.equal(signUp.response.status, 202)
   t.same(signUp.data, { email, codeExpiresIn: 600 })
 
-  const code = codeIn((await smtp.nextMessage(email)).subject)
+  const code = codeInSubject(await smtp.nextMessage(email))
   const verified = await api.POST('/api/v1/auth/verify-email', { body: { email, code } })
   t.equal(verified.response.status, 200)
   const tokens = verified.data!
   t.equal(tokens.tokenType, 'Bearer')
 
-  const auth = { headers: { authorization: `Bearer ${tokens.accessToken}` } }
+  const auth = { headers: bearer(tokens) }
   const me = await api.GET('/api/v1/me', auth)
   t.match(me.data, { email, name: 'Grace Hopper', role: 'CUSTOMER', emailVerified: true })
 
@@ -39,9 +35,9 @@ t.test('a frontend signs a customer up, in and out over HTTP with the generated 
 
   const refreshed = await api.POST('/api/v1/auth/refresh', { body: { refreshToken: tokens.refreshToken } })
   t.equal(refreshed.response.status, 200)
-  const signOut = await api.POST('/api/v1/auth/signout', { headers: { authorization: `Bearer ${refreshed.data!.accessToken}` } })
+  const signOut = await api.POST('/api/v1/auth/signout', { headers: bearer(refreshed.data!) })
   t.equal(signOut.response.status, 204)
-  const after = await api.GET('/api/v1/me', { headers: { authorization: `Bearer ${refreshed.data!.accessToken}` } })
+  const after = await api.GET('/api/v1/me', { headers: bearer(refreshed.data!) })
   t.equal(after.response.status, 401)
   t.equal(after.error?.code, 'SESSION_REVOKED')
 })
@@ -56,10 +52,10 @@ t.test('staff bootstrap and two-step sign-in over HTTP', async (t) => {
   t.equal(created.response.status, 201)
   const challenge = await api.POST('/api/v1/admin/auth/signin', { body: { email, password: PASSWORD } })
   t.equal(challenge.response.status, 202)
-  const code = codeIn((await smtp.nextMessage(email)).subject)
+  const code = codeInSubject(await smtp.nextMessage(email))
   const tokens = await api.POST('/api/v1/admin/auth/verify', { body: { challengeId: challenge.data!.challengeId, code } })
   t.equal(tokens.response.status, 200)
-  const staff = await api.GET('/api/v1/admin/staff', { headers: { authorization: `Bearer ${tokens.data!.accessToken}` } })
+  const staff = await api.GET('/api/v1/admin/staff', { headers: bearer(tokens.data!) })
   t.equal(staff.response.status, 200)
   t.same(staff.data?.items.map((item) => item.email), [email])
   t.equal(staff.data?.nextCursor, null)

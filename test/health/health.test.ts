@@ -1,41 +1,37 @@
 import t from 'tap'
 import { build } from '../helpers/build.js'
+import { injectClient } from '../helpers/client.js'
 import { dropTestDatabase } from '../helpers/database.js'
+import { problem, validationProblem, JSON_TYPE, PROBLEM_JSON } from '../helpers/problems.js'
 
 t.test('liveness answers without touching the database', async (t) => {
-  const app = await build(t)
-  const response = await app.inject({ method: 'GET', url: '/health/live' })
-  t.equal(response.statusCode, 200)
-  t.match(response.headers['content-type'], /^application\/json/)
-  t.same(response.json(), { status: 'ok' })
+  const api = injectClient(await build(t))
+  const { data, response } = await api.GET('/health/live')
+  t.equal(response.status, 200)
+  t.equal(response.headers.get('content-type'), JSON_TYPE)
+  t.same(data, { status: 'ok' })
 })
 
 t.test('readiness reports the database up', async (t) => {
-  const app = await build(t)
-  const response = await app.inject({ method: 'GET', url: '/health/ready' })
-  t.equal(response.statusCode, 200)
-  t.same(response.json(), { status: 'ok', checks: { database: 'up' } })
+  const api = injectClient(await build(t))
+  const { data, response } = await api.GET('/health/ready')
+  t.equal(response.status, 200)
+  t.same(data, { status: 'ok', checks: { database: 'up' } })
 })
 
 t.test('readiness answers 503 when the database is gone', async (t) => {
   const app = await build(t)
   await dropTestDatabase(app.config.DATABASE_URL as string)
-  const response = await app.inject({ method: 'GET', url: '/health/ready' })
-  t.equal(response.statusCode, 503)
-  t.match(response.headers['content-type'], /^application\/problem\+json/)
-  t.same(response.json(), {
-    type: 'urn:commerce-api:problem:service-unavailable',
-    title: 'Service Unavailable',
-    status: 503,
-    detail: 'The database is not reachable.',
-    instance: '/health/ready',
-    code: 'SERVICE_UNAVAILABLE'
-  })
+  const { error, response } = await injectClient(app).GET('/health/ready')
+  t.equal(response.status, 503)
+  t.equal(response.headers.get('content-type'), PROBLEM_JSON)
+  t.same(error, problem(503, 'SERVICE_UNAVAILABLE', 'The database is not reachable.', '/health/ready'))
 })
 
 t.test('unknown query parameters are rejected, not ignored', async (t) => {
-  const app = await build(t)
-  const response = await app.inject({ method: 'GET', url: '/health/live?verbose=1' })
-  t.equal(response.statusCode, 400)
-  t.match(response.json(), { code: 'VALIDATION_FAILED', errors: [{ pointer: '/query/verbose', detail: 'must NOT have additional properties' }] })
+  const api = injectClient(await build(t))
+  // A query parameter the contract does not have.
+  const { error, response } = await api.GET('/health/live', { params: { query: { verbose: 1 } } as never })
+  t.equal(response.status, 400)
+  t.same(error, validationProblem('/health/live?verbose=1', [{ pointer: '/query/verbose', detail: 'must NOT have additional properties' }]))
 })

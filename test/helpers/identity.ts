@@ -29,17 +29,21 @@ export async function nextCode ({ smtp }: { smtp: SmtpCatcher }, to: string): Pr
   return code
 }
 
+/** The 6-digit code in a mail's subject, for tests that also check the subject's wording. */
+export function codeInSubject (mail: { subject?: string | undefined }): string {
+  const code = /\b(\d{6})\b/.exec(mail.subject ?? '')?.[1]
+  if (code === undefined) throw new Error(`no code in the subject: ${mail.subject ?? '(none)'}`)
+  return code
+}
+
+/** A code of the right shape that is not `code`. */
+export function wrongCode (code: string): string {
+  return code === '000000' ? '111111' : '000000'
+}
+
 /** The Authorization header of a signed-in account, for a request's `headers`. */
 export function bearer (tokens: { accessToken: string }): { authorization: string } {
   return { authorization: `Bearer ${tokens.accessToken}` }
-}
-
-/**
- * A raw POST, for requests the typed client would not send (wrong types, unknown fields, no body): the
- * answer is still checked against the spec by `build`.
- */
-export async function post (app: FastifyInstance, url: string, payload?: object, headers: Record<string, string> = {}) {
-  return await app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) })
 }
 
 let counter = 0

@@ -18,7 +18,8 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   428: 'Precondition Required',
-  429: 'Too Many Requests'
+  429: 'Too Many Requests',
+  503: 'Service Unavailable'
 }
 
 /** The whole problem the API answers with `code` at `instance` (the request's path and query). */
