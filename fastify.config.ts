@@ -22,6 +22,9 @@ import authModule from './modules/auth/auth.module.js'
 import staffModule from './modules/staff/staff.module.js'
 import customersModule from './modules/customers/customers.module.js'
 import demoModule from './modules/demo/demo.module.js'
+import catalogModule from './modules/catalog/catalog.module.js'
+import mediaModule from './modules/media/media.module.js'
+import storagePlugin from './plugins/storage/storage.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
@@ -53,10 +56,24 @@ const ConfigSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'commerce-api <no-reply@commerce-api.localhost>', minLength: 3 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
-  DEMO_DATA: Type.Optional(Type.Boolean())
+  DEMO_DATA: Type.Optional(Type.Boolean()),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+(/.*)?$' })),
+  SHOP_CURRENCY: Type.String({ default: 'USD', pattern: '^[A-Z]{3}$' }),
+  STORAGE_DRIVER: StringEnum(['local', 's3'], 'local'),
+  STORAGE_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  S3_BUCKET: Type.Optional(Type.String({ minLength: 3 })),
+  S3_REGION: Type.String({ default: 'us-east-1', minLength: 1 }),
+  S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
+  UPLOAD_MAX_BYTES: Type.Integer({ default: 10_485_760, minimum: 1024, maximum: 1_073_741_824 }),
+  UPLOAD_URL_TTL_SECONDS: Type.Integer({ default: 900, minimum: 1, maximum: 604_800 })
 })
 
-export type AppConfig = Static<typeof ConfigSchema>
+type EnvironmentConfig = Static<typeof ConfigSchema>
+/** The validated configuration, with the values derived from others filled in. */
+export type AppConfig = Omit<EnvironmentConfig, 'PUBLIC_URL'> & { PUBLIC_URL: string }
 
 export class ConfigError extends Error {}
 
@@ -65,9 +82,9 @@ export class ConfigError extends Error {}
  * Throws a ConfigError whose message is one line naming the variable at fault.
  */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dotenv?: boolean } = {}): AppConfig {
-  let config: AppConfig
+  let config: EnvironmentConfig
   try {
-    config = envSchema<AppConfig>({
+    config = envSchema<EnvironmentConfig>({
       schema: ConfigSchema,
       data: env,
       // Without dotenv (tests), only `env` counts: nothing leaks in from the process environment.
@@ -87,9 +104,20 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dot
     if (config.SMTP_URL === undefined) {
       throw new ConfigError('Invalid configuration: SMTP_URL must be set in production (sign-up, sign-in codes and password resets are emailed)')
     }
+    if (config.STORAGE_DRIVER !== 's3') {
+      throw new ConfigError('Invalid configuration: STORAGE_DRIVER must be s3 in production (local storage lives on one instance\'s disk)')
+    }
   }
-  // Demo data is on by default in development only.
-  return { ...config, DEMO_DATA: config.DEMO_DATA ?? config.NODE_ENV === 'development' }
+  if (config.STORAGE_DRIVER === 's3' && config.S3_BUCKET === undefined) {
+    throw new ConfigError('Invalid configuration: S3_BUCKET is required when STORAGE_DRIVER is s3')
+  }
+  return {
+    ...config,
+    // Demo data is on by default in development only.
+    DEMO_DATA: config.DEMO_DATA ?? config.NODE_ENV === 'development',
+    // Where clients reach this API, for the URLs it hands out (local storage uploads and files).
+    PUBLIC_URL: (config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`).replace(/\/$/, '')
+  }
 }
 
 function describeEnvError (error: Error): string {
@@ -189,6 +217,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(jobsPlugin)
   app.register(mailPlugin)
   app.register(rateLimitPlugin)
+  app.register(storagePlugin)
   app.register(authPlugin, { lookupAccount, roles: ROLES, staffRoles: STAFF_ROLES })
   app.register(docsPlugin)
 
@@ -197,6 +226,8 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(authModule, { prefix: '/api/v1' })
   app.register(staffModule, { prefix: '/api/v1/admin/staff' })
   app.register(customersModule, { prefix: '/api/v1/me' })
+  app.register(catalogModule, { prefix: '/api/v1' })
+  app.register(mediaModule)
   app.register(demoModule)
 
   return app

@@ -7,11 +7,24 @@ import { SessionSchema } from './modules/auth/session.entity.js'
 import { RotatedRefreshTokenSchema } from './modules/auth/rotated-refresh-token.entity.js'
 import { OneTimeCodeSchema } from './modules/auth/one-time-code.entity.js'
 import { AddressSchema } from './modules/customers/address.entity.js'
+import { CategorySchema } from './modules/catalog/category.entity.js'
+import { BrandSchema } from './modules/catalog/brand.entity.js'
+import { TagSchema } from './modules/catalog/tag.entity.js'
+import { ProductSchema } from './modules/catalog/product.entity.js'
+import { ProductSlugSchema } from './modules/catalog/product-slug.entity.js'
+import { VariantSchema } from './modules/catalog/variant.entity.js'
+import { ProductImageSchema } from './modules/catalog/product-image.entity.js'
+import { SearchWordSchema } from './modules/catalog/search-word.entity.js'
+import { UploadSchema } from './modules/media/upload.entity.js'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
 /** Every entity of every module, listed explicitly so discovery never depends on the file layout. */
-export const entities = [UserSchema, SessionSchema, RotatedRefreshTokenSchema, OneTimeCodeSchema, AddressSchema]
+export const entities = [
+  UserSchema, SessionSchema, RotatedRefreshTokenSchema, OneTimeCodeSchema, AddressSchema,
+  CategorySchema, BrandSchema, TagSchema, ProductSchema, ProductSlugSchema, VariantSchema, ProductImageSchema, SearchWordSchema,
+  UploadSchema
+]
 
 export interface OrmOptions {
   clientUrl: string

@@ -439,6 +439,519 @@ export interface paths {
         patch: operations["updateAddress"];
         trace?: never;
     };
+    "/api/v1/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The category tree
+         * @description The whole tree of categories, roots first, each level in `position` order. `productCount` counts the
+         *     `ACTIVE` products in each category and everything below it. Cached publicly for a minute; send the
+         *     `ETag` back as `If-None-Match` to get `304` when nothing changed.
+         */
+        get: operations["listCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/categories/{idOrSlug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One category
+         * @description A category by id or slug, with its breadcrumbs (ancestors) and children. List its products with
+         *     `GET /products?category=<slug>`.
+         */
+        get: operations["getCategory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Brands, by name
+         * @description Every brand in name order, cursor-paginated. Cached publicly for a minute.
+         */
+        get: operations["listBrands"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/brands/{idOrSlug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One brand
+         * @description A brand by id or slug. List its products with `GET /products?brand=<slug>`.
+         */
+        get: operations["getBrand"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Browse products
+         * @description `ACTIVE` products, filtered and sorted, with keyset pagination that stays stable while products are added,
+         *     for every sort. Filters combine: a category (with its subcategories), brands (any of them), tags (every one),
+         *     a price range on the product's lowest price, a minimum rating and in-stock only. Sorts: `newest` (the
+         *     default), `price_asc`, `price_desc`, `rating` and `popularity` (units sold). `facets=true` adds facet counts
+         *     to the answer. A cursor belongs to its query: reuse it only with the same filters and sort. Cached publicly
+         *     for a minute.
+         */
+        get: operations["listProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search products
+         * @description Full-text search over `ACTIVE` products: words match in the name (weighted highest), then the brand, tags and
+         *     category, then the description; words are stemmed (`chairs` finds `chair`), accents are ignored, the words
+         *     match as prefixes (search as you type), and a misspelt word (`chiar`) is corrected from the catalog's own
+         *     vocabulary. Every word must match. The default sort, `relevance`, puts name matches first, then
+         *     brand/tag/category matches, then description-only matches, each group by popularity; every browse filter
+         *     and sort applies too. A query of only stop words or punctuation answers an empty page.
+         */
+        get: operations["searchProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{idOrSlug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One product
+         * @description An `ACTIVE` product by id or slug; a slug the product had before still finds it (the answer carries the
+         *     current one). Other statuses answer `404`, as do unknown products. Variants show whether they are in stock,
+         *     not how many units there are. Cached publicly for a minute.
+         */
+        get: operations["getProduct"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions for a search box
+         * @description Up to six product names and four categories for what has been typed so far (each word a prefix), cheap
+         *     enough to call on every keystroke. Cached publicly for a minute.
+         */
+        get: operations["suggestSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The category tree, for staff
+         * @description Staff (`ADMIN`, `MODERATOR`). The same tree as `GET /categories`, uncached, where `productCount` counts
+         *     products of every status.
+         */
+        get: operations["adminListCategories"];
+        put?: never;
+        /**
+         * Create a category
+         * @description Staff. Without `slug`, one is made from the name (with a number added when it is taken). A `parentId` that
+         *     does not exist is a `404`; a slug in use is a `409 SLUG_TAKEN`.
+         */
+        post: operations["createCategory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a category
+         * @description Staff. A category that still has products or subcategories is refused with `409 CATEGORY_NOT_EMPTY`,
+         *     unless `moveProductsTo` names the category its products (of every status) move to; its subcategories then
+         *     move up to its own parent. Products of the whole subtree that is moved stay where they are.
+         */
+        delete: operations["deleteCategory"];
+        options?: never;
+        head?: never;
+        /**
+         * Change or move a category
+         * @description Staff. Send only what changes. Moving a category under itself or under one of its own descendants is a
+         *     `409 CATEGORY_CYCLE`; concurrent moves are serialised, so no combination of them can make a cycle either.
+         */
+        patch: operations["updateCategory"];
+        trace?: never;
+    };
+    "/api/v1/admin/brands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Brands, for staff
+         * @description Staff. Every brand in name order, uncached.
+         */
+        get: operations["adminListBrands"];
+        put?: never;
+        /**
+         * Create a brand
+         * @description Staff. Without `slug`, one is made from the name; a slug in use is a `409 SLUG_TAKEN`.
+         */
+        post: operations["createBrand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/brands/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a brand
+         * @description Staff. A brand that products still carry is refused with `409 BRAND_IN_USE`, unless `moveProductsTo` names
+         *     the brand they change to.
+         */
+        delete: operations["deleteBrand"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a brand
+         * @description Staff. Send only what changes.
+         */
+        patch: operations["updateBrand"];
+        trace?: never;
+    };
+    "/api/v1/admin/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Products of every status, for staff
+         * @description Staff. Newest first, cursor-paginated, filtered by `status`, `category` (with its subcategories), `brand`
+         *     and `q` (words the name contains).
+         */
+        get: operations["adminListProducts"];
+        put?: never;
+        /**
+         * Create a product with its variants
+         * @description Staff. A product starts as `DRAFT` unless `status` says otherwise. Without `slug`, one is made from the
+         *     name. A product without options has exactly one variant, its default; with options, each variant names a
+         *     value of every option and no two share a combination (`400` otherwise). Prices are in the shop's currency
+         *     (`SHOP_CURRENCY`). A SKU or slug in use is a `409` (`SKU_TAKEN`, `SLUG_TAKEN`), whatever the concurrency;
+         *     an unknown `categoryId` or `brandId` is a `404`.
+         */
+        post: operations["createProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One product, for staff
+         * @description Staff. Any status, with stock and every variant's version. The `ETag` names the product's version.
+         */
+        get: operations["adminGetProduct"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a product
+         * @description Admins only. A product that orders or carts reference cannot be deleted (`409 PRODUCT_IN_USE`): archive it
+         *     instead. Its images are removed from storage.
+         */
+        delete: operations["deleteProduct"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a product
+         * @description Staff. Send only what changes; set `status: ARCHIVED` to archive. With `If-Match` (the product's `ETag`),
+         *     a change based on an older version is a `412` and changes nothing. A new slug takes effect at once and the
+         *     old one keeps resolving to the product.
+         */
+        patch: operations["updateProduct"];
+        trace?: never;
+    };
+    "/api/v1/admin/products/{id}/variants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a variant
+         * @description Staff. The variant names a value of every one of the product's options, in a combination no other variant
+         *     has. A SKU in use is a `409 SKU_TAKEN`.
+         */
+        post: operations["createVariant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/products/{id}/variants/{variantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                variantId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a variant
+         * @description Staff. A product keeps at least one variant (`409 LAST_VARIANT`).
+         */
+        delete: operations["deleteVariant"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a variant
+         * @description Staff. Send only what changes; stock changes through stock adjustments. With `If-Match` (the variant's
+         *     `ETag`, or its `version` in quotes), a change based on an older version is a `412`.
+         */
+        patch: operations["updateVariant"];
+        trace?: never;
+    };
+    "/api/v1/admin/products/{id}/images/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an image upload
+         * @description Staff. Declares a file (JPEG, PNG, WebP or AVIF, at most `UPLOAD_MAX_BYTES`) and answers with a presigned
+         *     URL: `PUT` the exact bytes there with the headers given, before `expiresAt`, then confirm with
+         *     `POST /admin/products/{id}/images`. Uploads never confirmed are deleted after a day.
+         */
+        post: operations["createProductImageUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/products/{id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an upload as a gallery image
+         * @description Staff. The upload must have arrived with the declared size, and its first bytes must really be an image of
+         *     the declared type (an HTML or SVG file labelled `image/png` is refused): otherwise `409 UPLOAD_NOT_RECEIVED`
+         *     or `400 UPLOAD_INVALID`, and the object is deleted. Width and height are read from the file. The first
+         *     image of a product becomes its primary one.
+         */
+        post: operations["addProductImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/products/{id}/images/{imageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                imageId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an image
+         * @description Staff. The file is removed from storage. When it was the primary image, the next one in position order
+         *     becomes primary.
+         */
+        delete: operations["deleteProductImage"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an image
+         * @description Staff. Alt text, position, or `primary: true` to make it the image lists show.
+         */
+        patch: operations["updateProductImage"];
+        trace?: never;
+    };
+    "/storage/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The stored file's key, as in the upload URL. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Serve a stored file (local storage)
+         * @description With the `local` storage driver, image URLs point here. Files never change once stored, so they are
+         *     cached for a year. With the `s3` driver, image URLs point at the bucket (or `STORAGE_PUBLIC_URL`) and
+         *     this operation answers `404`.
+         */
+        get: operations["getStoredFile"];
+        /**
+         * Receive an upload (local storage)
+         * @description With the embedded `local` storage driver, the presigned upload URLs this API hands out point here:
+         *     the query carries the expiry and the server's signature over the key, content type and size. The
+         *     body must be exactly the declared bytes with the declared `Content-Type`. An expired or tampered URL is
+         *     `403 UPLOAD_URL_INVALID`; a wrong type or size, `400`. With the `s3` driver, uploads go straight to the
+         *     bucket and this operation answers `404`.
+         */
+        put: operations["putStoredFile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -770,6 +1283,453 @@ export interface components {
             phone?: components["schemas"]["Phone"] | null;
             isDefaultShipping?: boolean;
             isDefaultBilling?: boolean;
+        };
+        /**
+         * @description Lower-case letters and digits in words joined by single hyphens; unique per kind of resource.
+         * @example oak-dining-chair
+         */
+        Slug: string;
+        /** @description A category in the tree, with where it sits in it. */
+        CategoryNode: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            name: string;
+            description: string | null;
+            parentId: components["schemas"]["Id"] | null;
+            position: number;
+            /** @description 0 for a root category, 1 for its children, and so on. */
+            depth: number;
+            /** @description Products in this category and every category below it (which products, each operation says). */
+            productCount: number;
+        };
+        CategoryTree: {
+            /**
+             * @description Every category, depth first: each category comes right after its parent (or its preceding sibling's
+             *     subtree), siblings in `position` order. Rebuild the tree from `parentId`, or indent by `depth`.
+             */
+            items: components["schemas"]["CategoryNode"][];
+        };
+        /** @description A category as it appears inside other resources. */
+        CategoryRef: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            /** @example Chairs */
+            name: string;
+        };
+        Category: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            /** @example Chairs */
+            name: string;
+            description: string | null;
+            parentId: components["schemas"]["Id"] | null;
+            /** @description Order among its siblings, lowest first. */
+            position: number;
+            /** @description The category's ancestors, the root first; empty for a root category. */
+            breadcrumbs: components["schemas"]["CategoryRef"][];
+            /** @description The direct subcategories, in `position` order. */
+            children: components["schemas"]["CategoryRef"][];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        Brand: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            /** @example Nordwood */
+            name: string;
+            description: string | null;
+            /**
+             * @description Where the brand's logo image is served.
+             * @example https://cdn.example.com/brands/nordwood.png
+             */
+            logoUrl: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A page of brands, by name. */
+        BrandPage: {
+            items: components["schemas"]["Brand"][];
+            nextCursor: string | null;
+        };
+        /** @description A brand as it appears inside other resources. */
+        BrandRef: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            /** @example Nordwood */
+            name: string;
+        };
+        /**
+         * @description An ISO 4217 currency code.
+         * @example USD
+         */
+        Currency: string;
+        /** @description An amount in the currency's minor units (cents for USD); never a float. */
+        Money: {
+            /** @example 1999 */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+        };
+        /** @description The lowest and highest variant prices. */
+        PriceRange: {
+            min: components["schemas"]["Money"];
+            max: components["schemas"]["Money"];
+        };
+        /** @description The average and number of published reviews; zero until there are any. */
+        Rating: {
+            /** @example 4.25 */
+            average: number;
+            count: number;
+        };
+        /** @description A product's primary image, for lists. */
+        ImageRef: {
+            /** @example https://cdn.example.com/0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60.webp */
+            url: string;
+            alt: string | null;
+            width: number;
+            height: number;
+        };
+        /** @description A product as lists show it. */
+        ProductSummary: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            /** @example Oak Dining Chair */
+            name: string;
+            brand: components["schemas"]["BrandRef"] | null;
+            category: components["schemas"]["CategoryRef"] | null;
+            priceRange: components["schemas"]["PriceRange"];
+            /** @description Whether any variant is in stock. */
+            available: boolean;
+            rating: components["schemas"]["Rating"];
+            image: components["schemas"]["ImageRef"] | null;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        CategoryFacet: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            name: string;
+            count: number;
+        };
+        BrandFacet: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            name: string;
+            count: number;
+        };
+        PriceBand: {
+            /** @description The band's lowest price, in minor units (pass as `minPrice`). */
+            minPrice: number;
+            /** @description The band's highest price, inclusive (pass as `maxPrice`); null for the open top band. */
+            maxPrice: number | null;
+            count: number;
+        };
+        /**
+         * @description Counts for refining the current results. Each group is counted with every filter applied except the
+         *     group's own, so each count is exactly the number of results the request returns when that group's
+         *     parameter is set to that value instead (`category=<slug>`, `brand=<slug>`, or `minPrice`/`maxPrice` of
+         *     the band). Categories are the children of the selected category (or the roots), each counting its
+         *     whole subtree; only values with results are listed.
+         */
+        Facets: {
+            categories: components["schemas"]["CategoryFacet"][];
+            brands: components["schemas"]["BrandFacet"][];
+            priceBands: components["schemas"]["PriceBand"][];
+        };
+        ProductListPage: {
+            items: components["schemas"]["ProductSummary"][];
+            nextCursor: string | null;
+            facets?: components["schemas"]["Facets"];
+        };
+        /**
+         * @description Only `ACTIVE` products are visible to the public. `ARCHIVED` ones stay readable by the orders that reference them.
+         * @enum {string}
+         */
+        ProductStatus: "DRAFT" | "ACTIVE" | "ARCHIVED";
+        /** @description A specification shown on the product page. */
+        ProductAttribute: {
+            /** @example Material */
+            name: string;
+            /** @example Solid oak */
+            value: string;
+        };
+        /** @description An option customers choose, such as size or colour, with the values variants may take. */
+        ProductOption: {
+            /** @example Colour */
+            name: string;
+            /**
+             * @example [
+             *       "Natural",
+             *       "Black"
+             *     ]
+             */
+            values: string[];
+        };
+        /**
+         * @description Unique across the catalog, compared case-insensitively.
+         * @example CHAIR-OAK-BLK
+         */
+        Sku: string;
+        /**
+         * @description The variant's value for each of the product's options, by option name.
+         * @example {
+         *       "Colour": "Black"
+         *     }
+         */
+        OptionValues: {
+            [key: string]: string;
+        };
+        Variant: {
+            id: components["schemas"]["Id"];
+            sku: components["schemas"]["Sku"];
+            /**
+             * @description By default, the option values joined (`Black / M`), or `Default` for a product without options.
+             * @example Black
+             */
+            title: string;
+            optionValues: components["schemas"]["OptionValues"];
+            price: components["schemas"]["Money"];
+            /** @description A former or list price to show struck through; null for none. */
+            compareAtPrice: components["schemas"]["Money"] | null;
+            /** @description Whether the variant is in stock. */
+            available: boolean;
+            weightGrams: number | null;
+        };
+        /** @enum {string} */
+        ImageContentType: "image/jpeg" | "image/png" | "image/webp" | "image/avif";
+        ProductImage: {
+            id: components["schemas"]["Id"];
+            url: string;
+            alt: string | null;
+            width: number;
+            height: number;
+            contentType: components["schemas"]["ImageContentType"];
+            bytes: number;
+            position: number;
+            /** @description The image shown in lists; exactly one per product that has images. */
+            primary: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A product as its page shows it. */
+        Product: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            name: string;
+            description: string | null;
+            status: components["schemas"]["ProductStatus"];
+            brand: components["schemas"]["BrandRef"] | null;
+            category: components["schemas"]["CategoryRef"] | null;
+            /** @description The category path, the root first and the product's own category last. */
+            breadcrumbs: components["schemas"]["CategoryRef"][];
+            tags: string[];
+            attributes: components["schemas"]["ProductAttribute"][];
+            options: components["schemas"]["ProductOption"][];
+            priceRange: components["schemas"]["PriceRange"];
+            available: boolean;
+            rating: components["schemas"]["Rating"];
+            variants: components["schemas"]["Variant"][];
+            /** @description The gallery, in `position` order. */
+            images: components["schemas"]["ProductImage"][];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        Suggestions: {
+            products: {
+                id: components["schemas"]["Id"];
+                slug: components["schemas"]["Slug"];
+                name: string;
+            }[];
+            categories: components["schemas"]["CategoryRef"][];
+        };
+        /** @example Oak Dining Chair */
+        CatalogName: string;
+        OptionalDescription: string | null;
+        CreateCategoryRequest: {
+            name: components["schemas"]["CatalogName"];
+            slug?: components["schemas"]["Slug"];
+            description?: components["schemas"]["OptionalDescription"];
+            /** @description The parent category; absent or null for a root category. */
+            parentId?: components["schemas"]["Id"] | null;
+            /** @description Order among its siblings; by default after the last one. */
+            position?: number;
+        };
+        UpdateCategoryRequest: {
+            name?: components["schemas"]["CatalogName"];
+            slug?: components["schemas"]["Slug"];
+            description?: components["schemas"]["OptionalDescription"];
+            /** @description Move under another category (null makes it a root). Under itself or one of its descendants is a `409 CATEGORY_CYCLE`. */
+            parentId?: components["schemas"]["Id"] | null;
+            position?: number;
+        };
+        /** @description An absolute http(s) URL of the logo image, or null for none. */
+        LogoUrl: string | null;
+        CreateBrandRequest: {
+            name: components["schemas"]["CatalogName"];
+            slug?: components["schemas"]["Slug"];
+            description?: components["schemas"]["OptionalDescription"];
+            logoUrl?: components["schemas"]["LogoUrl"];
+        };
+        UpdateBrandRequest: {
+            name?: components["schemas"]["CatalogName"];
+            slug?: components["schemas"]["Slug"];
+            description?: components["schemas"]["OptionalDescription"];
+            logoUrl?: components["schemas"]["LogoUrl"];
+        };
+        AdminProductSummary: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            name: string;
+            status: components["schemas"]["ProductStatus"];
+            brand: components["schemas"]["BrandRef"] | null;
+            category: components["schemas"]["CategoryRef"] | null;
+            priceRange: components["schemas"]["PriceRange"];
+            totalStock: number;
+            variantCount: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A page of products, newest first. */
+        AdminProductPage: {
+            items: components["schemas"]["AdminProductSummary"][];
+            nextCursor: string | null;
+        };
+        /**
+         * @description A free label, compared case-insensitively and shown as first written.
+         * @example Solid wood
+         */
+        Tag: string;
+        /** @description A price in the shop's currency (`SHOP_CURRENCY`), in minor units. */
+        PriceInput: {
+            /** @example 12900 */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+        };
+        CreateVariantRequest: {
+            sku: components["schemas"]["Sku"];
+            title?: string;
+            optionValues?: components["schemas"]["OptionValues"];
+            price: components["schemas"]["PriceInput"];
+            compareAtPrice?: components["schemas"]["PriceInput"] | null;
+            /** @description The opening stock (0 by default); later changes go through stock adjustments. */
+            stock?: number;
+            weightGrams?: number | null;
+        };
+        CreateProductRequest: {
+            name: components["schemas"]["CatalogName"];
+            slug?: components["schemas"]["Slug"];
+            description?: components["schemas"]["OptionalDescription"];
+            status?: components["schemas"]["ProductStatus"];
+            categoryId?: components["schemas"]["Id"] | null;
+            brandId?: components["schemas"]["Id"] | null;
+            tags?: components["schemas"]["Tag"][];
+            attributes?: components["schemas"]["ProductAttribute"][];
+            options?: components["schemas"]["ProductOption"][];
+            /**
+             * @description Without options, exactly one variant (the default) with no option values. With options, each
+             *     variant names one value of every option, and no two variants share a combination.
+             */
+            variants: components["schemas"]["CreateVariantRequest"][];
+        };
+        /** @description A variant as staff see it, with its stock and the version an `If-Match` names. */
+        AdminVariant: {
+            id: components["schemas"]["Id"];
+            sku: components["schemas"]["Sku"];
+            title: string;
+            optionValues: components["schemas"]["OptionValues"];
+            price: components["schemas"]["Money"];
+            compareAtPrice: components["schemas"]["Money"] | null;
+            available: boolean;
+            weightGrams: number | null;
+            /** @description Units available to sell. */
+            stock: number;
+            /** @description Send it back as `If-Match` (quoted, like an ETag) to change the variant safely. */
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A product as staff see it, whatever its status, with stock, units sold and every variant's version. */
+        AdminProduct: {
+            id: components["schemas"]["Id"];
+            slug: components["schemas"]["Slug"];
+            name: string;
+            description: string | null;
+            status: components["schemas"]["ProductStatus"];
+            brand: components["schemas"]["BrandRef"] | null;
+            category: components["schemas"]["CategoryRef"] | null;
+            breadcrumbs: components["schemas"]["CategoryRef"][];
+            tags: string[];
+            attributes: components["schemas"]["ProductAttribute"][];
+            options: components["schemas"]["ProductOption"][];
+            priceRange: components["schemas"]["PriceRange"];
+            available: boolean;
+            totalStock: number;
+            unitsSold: number;
+            rating: components["schemas"]["Rating"];
+            variants: components["schemas"]["AdminVariant"][];
+            images: components["schemas"]["ProductImage"][];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        UpdateProductRequest: {
+            name?: components["schemas"]["CatalogName"];
+            slug?: components["schemas"]["Slug"];
+            description?: components["schemas"]["OptionalDescription"];
+            status?: components["schemas"]["ProductStatus"];
+            categoryId?: components["schemas"]["Id"] | null;
+            brandId?: components["schemas"]["Id"] | null;
+            tags?: components["schemas"]["Tag"][];
+            attributes?: components["schemas"]["ProductAttribute"][];
+            /** @description Options may gain values, and lose values no variant uses; anything that would leave a variant without a valid value is a `409 VARIANTS_DO_NOT_MATCH_OPTIONS`. */
+            options?: components["schemas"]["ProductOption"][];
+        };
+        UpdateVariantRequest: {
+            sku?: components["schemas"]["Sku"];
+            title?: string;
+            optionValues?: components["schemas"]["OptionValues"];
+            price?: components["schemas"]["PriceInput"];
+            compareAtPrice?: components["schemas"]["PriceInput"] | null;
+            weightGrams?: number | null;
+        };
+        ImageUploadRequest: {
+            contentType: components["schemas"]["ImageContentType"];
+            /** @description The exact size of the file, at most `UPLOAD_MAX_BYTES` (10 MB by default). */
+            bytes: number;
+        };
+        /** @description Where and how to send the file's bytes before confirming the upload. */
+        ImageUpload: {
+            uploadId: components["schemas"]["Id"];
+            /** @description A presigned URL, valid until `expiresAt`. */
+            url: string;
+            /** @constant */
+            method: "PUT";
+            /**
+             * @description Headers the upload request must carry exactly as given.
+             * @example {
+             *       "content-type": "image/webp",
+             *       "content-length": "48213"
+             *     }
+             */
+            headers: {
+                [key: string]: string;
+            };
+            expiresAt: components["schemas"]["Timestamp"];
+        };
+        /** @description What the image shows, for screen readers. */
+        AltText: string | null;
+        ConfirmImageRequest: {
+            uploadId: components["schemas"]["Id"];
+            alt?: components["schemas"]["AltText"];
+            /** @description By default after the last image. */
+            position?: number;
+            /** @description Make it the primary image (the first image of a product always is). */
+            primary?: boolean;
+        };
+        UpdateImageRequest: {
+            alt?: components["schemas"]["AltText"];
+            position?: number;
+            /**
+             * @description Make this the primary image; the previous primary image stops being one.
+             * @constant
+             */
+            primary?: true;
         };
         Liveness: {
             /** @constant */
@@ -1172,6 +2132,209 @@ export interface components {
                 "application/json": components["schemas"]["Address"];
             };
         };
+        /** @description The representation matching `If-None-Match` is still current; use the cached copy. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["CacheControl"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The category. */
+        Category: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["CacheControl"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Category"];
+            };
+        };
+        /** @description A page of products. */
+        ProductList: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["CacheControl"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *           "slug": "oak-dining-chair",
+                 *           "name": "Oak Dining Chair",
+                 *           "brand": {
+                 *             "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f61",
+                 *             "slug": "nordwood",
+                 *             "name": "Nordwood"
+                 *           },
+                 *           "category": {
+                 *             "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f62",
+                 *             "slug": "dining-chairs",
+                 *             "name": "Dining chairs"
+                 *           },
+                 *           "priceRange": {
+                 *             "min": {
+                 *               "amount": 12900,
+                 *               "currency": "USD"
+                 *             },
+                 *             "max": {
+                 *               "amount": 13900,
+                 *               "currency": "USD"
+                 *             }
+                 *           },
+                 *           "available": true,
+                 *           "rating": {
+                 *             "average": 4.5,
+                 *             "count": 12
+                 *           },
+                 *           "image": null,
+                 *           "createdAt": "2026-11-22T10:15:30.000Z"
+                 *         }
+                 *       ],
+                 *       "nextCursor": "eyJzIjoibmV3ZXN0In0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProductListPage"];
+            };
+        };
+        /** @description The product. */
+        Product: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["CacheControl"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "slug": "oak-dining-chair",
+                 *       "name": "Oak Dining Chair",
+                 *       "description": "A sturdy chair of solid oak.",
+                 *       "status": "ACTIVE",
+                 *       "brand": {
+                 *         "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f61",
+                 *         "slug": "nordwood",
+                 *         "name": "Nordwood"
+                 *       },
+                 *       "category": {
+                 *         "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f62",
+                 *         "slug": "dining-chairs",
+                 *         "name": "Dining chairs"
+                 *       },
+                 *       "breadcrumbs": [
+                 *         {
+                 *           "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f63",
+                 *           "slug": "furniture",
+                 *           "name": "Furniture"
+                 *         },
+                 *         {
+                 *           "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f62",
+                 *           "slug": "dining-chairs",
+                 *           "name": "Dining chairs"
+                 *         }
+                 *       ],
+                 *       "tags": [
+                 *         "Solid wood"
+                 *       ],
+                 *       "attributes": [
+                 *         {
+                 *           "name": "Material",
+                 *           "value": "Solid oak"
+                 *         }
+                 *       ],
+                 *       "options": [
+                 *         {
+                 *           "name": "Colour",
+                 *           "values": [
+                 *             "Natural",
+                 *             "Black"
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "priceRange": {
+                 *         "min": {
+                 *           "amount": 12900,
+                 *           "currency": "USD"
+                 *         },
+                 *         "max": {
+                 *           "amount": 13900,
+                 *           "currency": "USD"
+                 *         }
+                 *       },
+                 *       "available": true,
+                 *       "rating": {
+                 *         "average": 4.5,
+                 *         "count": 12
+                 *       },
+                 *       "variants": [
+                 *         {
+                 *           "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f64",
+                 *           "sku": "CHAIR-OAK-NAT",
+                 *           "title": "Natural",
+                 *           "optionValues": {
+                 *             "Colour": "Natural"
+                 *           },
+                 *           "price": {
+                 *             "amount": 12900,
+                 *             "currency": "USD"
+                 *           },
+                 *           "compareAtPrice": null,
+                 *           "available": true,
+                 *           "weightGrams": 6500
+                 *         }
+                 *       ],
+                 *       "images": [],
+                 *       "createdAt": "2026-11-22T10:15:30.000Z",
+                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Product"];
+            };
+        };
+        /** @description The brand. */
+        Brand: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Brand"];
+            };
+        };
+        /** @description The product, as staff see it. */
+        AdminProduct: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AdminProduct"];
+            };
+        };
+        /** @description The variant, as staff see it. */
+        AdminVariant: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AdminVariant"];
+            };
+        };
+        /** @description The image. */
+        ProductImage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ProductImage"];
+            };
+        };
         /** @description The instance cannot serve traffic right now (its database is unreachable). */
         ServiceUnavailable: {
             headers: {
@@ -1205,6 +2368,60 @@ export interface components {
          * @example "3"
          */
         IfMatch: string;
+        /**
+         * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+         * @example "5d41402abc4b2a76b9719d911017c592"
+         */
+        IfNoneMatch: string;
+        /**
+         * @description The resource's id, or its slug (a product's former slugs still resolve to it).
+         * @example oak-dining-chair
+         */
+        IdOrSlugPath: string;
+        /**
+         * @description A category id or slug; its subcategories' products are included.
+         * @example chairs
+         */
+        ProductCategoryFilter: string;
+        /**
+         * @description Brand ids or slugs; repeat the parameter for several (any of them matches).
+         * @example [
+         *       "nordwood"
+         *     ]
+         */
+        ProductBrandFilter: string[];
+        /**
+         * @description Tags, compared case-insensitively; repeat for several (a product must carry every one).
+         * @example [
+         *       "solid wood"
+         *     ]
+         */
+        ProductTagFilter: string[];
+        /**
+         * @description The lowest price (a product's lowest variant price), inclusive, in minor units.
+         * @example 5000
+         */
+        MinPrice: number;
+        /**
+         * @description The highest price (a product's lowest variant price), inclusive, in minor units.
+         * @example 19999
+         */
+        MaxPrice: number;
+        /**
+         * @description The lowest average rating.
+         * @example 4
+         */
+        MinRating: number;
+        /**
+         * @description Only products with a variant in stock.
+         * @example true
+         */
+        InStock: boolean;
+        /**
+         * @description Add facet counts to the first page (`facets`).
+         * @example true
+         */
+        WithFacets: boolean;
     };
     requestBodies: never;
     headers: {
@@ -1218,6 +2435,12 @@ export interface components {
          * @example /api/v1/me/addresses/0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
          */
         Location: string;
+        /**
+         * @description How long shared caches and browsers may keep the answer (`public, max-age=…` on public catalog reads;
+         *     everything else is `no-store`).
+         * @example public, max-age=60
+         */
+        CacheControl: string;
     };
     pathItems: never;
 }
@@ -1975,6 +3198,1175 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCategories: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryTree"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getCategory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The resource's id, or its slug (a product's former slugs still resolve to it).
+                 * @example oak-dining-chair
+                 */
+                idOrSlug: components["parameters"]["IdOrSlugPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Category"];
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listBrands: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of brands. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandPage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getBrand: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The resource's id, or its slug (a product's former slugs still resolve to it).
+                 * @example oak-dining-chair
+                 */
+                idOrSlug: components["parameters"]["IdOrSlugPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The brand. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Brand"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A category id or slug; its subcategories' products are included.
+                 * @example chairs
+                 */
+                category?: components["parameters"]["ProductCategoryFilter"];
+                /**
+                 * @description Brand ids or slugs; repeat the parameter for several (any of them matches).
+                 * @example [
+                 *       "nordwood"
+                 *     ]
+                 */
+                brand?: components["parameters"]["ProductBrandFilter"];
+                /**
+                 * @description Tags, compared case-insensitively; repeat for several (a product must carry every one).
+                 * @example [
+                 *       "solid wood"
+                 *     ]
+                 */
+                tag?: components["parameters"]["ProductTagFilter"];
+                /**
+                 * @description The lowest price (a product's lowest variant price), inclusive, in minor units.
+                 * @example 5000
+                 */
+                minPrice?: components["parameters"]["MinPrice"];
+                /**
+                 * @description The highest price (a product's lowest variant price), inclusive, in minor units.
+                 * @example 19999
+                 */
+                maxPrice?: components["parameters"]["MaxPrice"];
+                /**
+                 * @description The lowest average rating.
+                 * @example 4
+                 */
+                minRating?: components["parameters"]["MinRating"];
+                /**
+                 * @description Only products with a variant in stock.
+                 * @example true
+                 */
+                inStock?: components["parameters"]["InStock"];
+                sort?: "newest" | "price_asc" | "price_desc" | "rating" | "popularity";
+                /**
+                 * @description Add facet counts to the first page (`facets`).
+                 * @example true
+                 */
+                facets?: components["parameters"]["WithFacets"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ProductList"];
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    searchProducts: {
+        parameters: {
+            query: {
+                /**
+                 * @description What the customer typed.
+                 * @example oak chair
+                 */
+                q: string;
+                /**
+                 * @description A category id or slug; its subcategories' products are included.
+                 * @example chairs
+                 */
+                category?: components["parameters"]["ProductCategoryFilter"];
+                /**
+                 * @description Brand ids or slugs; repeat the parameter for several (any of them matches).
+                 * @example [
+                 *       "nordwood"
+                 *     ]
+                 */
+                brand?: components["parameters"]["ProductBrandFilter"];
+                /**
+                 * @description Tags, compared case-insensitively; repeat for several (a product must carry every one).
+                 * @example [
+                 *       "solid wood"
+                 *     ]
+                 */
+                tag?: components["parameters"]["ProductTagFilter"];
+                /**
+                 * @description The lowest price (a product's lowest variant price), inclusive, in minor units.
+                 * @example 5000
+                 */
+                minPrice?: components["parameters"]["MinPrice"];
+                /**
+                 * @description The highest price (a product's lowest variant price), inclusive, in minor units.
+                 * @example 19999
+                 */
+                maxPrice?: components["parameters"]["MaxPrice"];
+                /**
+                 * @description The lowest average rating.
+                 * @example 4
+                 */
+                minRating?: components["parameters"]["MinRating"];
+                /**
+                 * @description Only products with a variant in stock.
+                 * @example true
+                 */
+                inStock?: components["parameters"]["InStock"];
+                sort?: "relevance" | "newest" | "price_asc" | "price_desc" | "rating" | "popularity";
+                /**
+                 * @description Add facet counts to the first page (`facets`).
+                 * @example true
+                 */
+                facets?: components["parameters"]["WithFacets"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ProductList"];
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The resource's id, or its slug (a product's former slugs still resolve to it).
+                 * @example oak-dining-chair
+                 */
+                idOrSlug: components["parameters"]["IdOrSlugPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Product"];
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    suggestSearch: {
+        parameters: {
+            query: {
+                /**
+                 * @description What has been typed so far.
+                 * @example oak ch
+                 */
+                q: string;
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggestions. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestions"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminListCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryTree"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Dining chairs",
+                 *       "parentId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f63"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateCategoryRequest"];
+            };
+        };
+        responses: {
+            /** @description The category. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteCategory: {
+        parameters: {
+            query?: {
+                /** @description The category the deleted category's products move to. */
+                moveProductsTo?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "parentId": null,
+                 *       "position": 0
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateCategoryRequest"];
+            };
+        };
+        responses: {
+            /** @description The category. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminListBrands: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of brands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Nordwood",
+                 *       "logoUrl": "https://cdn.example.com/brands/nordwood.png"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateBrandRequest"];
+            };
+        };
+        responses: {
+            /** @description The brand. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Brand"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteBrand: {
+        parameters: {
+            query?: {
+                /** @description The brand the deleted brand's products change to. */
+                moveProductsTo?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Furniture from the north."
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateBrandRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Brand"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminListProducts: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ProductStatus"];
+                /**
+                 * @description A category id or slug; its subcategories' products are included.
+                 * @example chairs
+                 */
+                category?: components["parameters"]["ProductCategoryFilter"];
+                /**
+                 * @description Brand ids or slugs; repeat the parameter for several (any of them matches).
+                 * @example [
+                 *       "nordwood"
+                 *     ]
+                 */
+                brand?: components["parameters"]["ProductBrandFilter"];
+                /** @description Words the product's name contains. */
+                q?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of products. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProductPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Oak Dining Chair",
+                 *       "description": "A sturdy chair of solid oak.",
+                 *       "status": "ACTIVE",
+                 *       "categoryId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f62",
+                 *       "brandId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f61",
+                 *       "tags": [
+                 *         "Solid wood"
+                 *       ],
+                 *       "attributes": [
+                 *         {
+                 *           "name": "Material",
+                 *           "value": "Solid oak"
+                 *         }
+                 *       ],
+                 *       "options": [
+                 *         {
+                 *           "name": "Colour",
+                 *           "values": [
+                 *             "Natural",
+                 *             "Black"
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "variants": [
+                 *         {
+                 *           "sku": "CHAIR-OAK-NAT",
+                 *           "optionValues": {
+                 *             "Colour": "Natural"
+                 *           },
+                 *           "price": {
+                 *             "amount": 12900,
+                 *             "currency": "USD"
+                 *           },
+                 *           "stock": 20
+                 *         },
+                 *         {
+                 *           "sku": "CHAIR-OAK-BLK",
+                 *           "optionValues": {
+                 *             "Colour": "Black"
+                 *           },
+                 *           "price": {
+                 *             "amount": 13900,
+                 *             "currency": "USD"
+                 *           },
+                 *           "stock": 5
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateProductRequest"];
+            };
+        };
+        responses: {
+            /** @description The product. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProduct"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminGetProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AdminProduct"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Oak Dining Chair (pair)",
+                 *       "status": "ACTIVE"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateProductRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["AdminProduct"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createVariant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sku": "CHAIR-OAK-WHT",
+                 *       "optionValues": {
+                 *         "Colour": "Natural"
+                 *       },
+                 *       "price": {
+                 *         "amount": 12900,
+                 *         "currency": "USD"
+                 *       },
+                 *       "stock": 10
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateVariantRequest"];
+            };
+        };
+        responses: {
+            /** @description The variant. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminVariant"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteVariant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                variantId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateVariant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                variantId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "price": {
+                 *         "amount": 11900,
+                 *         "currency": "USD"
+                 *       },
+                 *       "compareAtPrice": {
+                 *         "amount": 12900,
+                 *         "currency": "USD"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateVariantRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["AdminVariant"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createProductImageUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "contentType": "image/webp",
+                 *       "bytes": 48213
+                 *     }
+                 */
+                "application/json": components["schemas"]["ImageUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Where to put the bytes. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageUpload"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    addProductImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "uploadId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f65",
+                 *       "alt": "The chair from the front"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConfirmImageRequest"];
+            };
+        };
+        responses: {
+            /** @description The image. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductImage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteProductImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                imageId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateProductImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                imageId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "primary": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateImageRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ProductImage"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getStoredFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The stored file's key, as in the upload URL. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "image/avif": string;
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putStoredFile: {
+        parameters: {
+            query: {
+                /** @description Unix time, in seconds, after which the URL no longer works. */
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                /** @description The stored file's key, as in the upload URL. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+                "image/avif": string;
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -10,6 +10,8 @@ export type Id = Static<typeof IdSchema>
 
 export const TimestampSchema = Type.String({ format: 'date-time' })
 
+export const SlugSchema = Type.String({ minLength: 1, maxLength: 120, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })
+
 /** A UUID in its canonical hyphenated form: what the `uuid` format means here, and what PostgreSQL accepts. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -19,6 +21,13 @@ export function isUuid (value: string): boolean {
 }
 
 export const IdParamsSchema = Type.Object({ id: IdSchema })
+
+/** A resource named by its id or its slug (the spec's `IdOrSlugPath` parameter). */
+export const IdOrSlugParamsSchema = Type.Object({ idOrSlug: Type.String({ minLength: 1, maxLength: 120 }) })
+
+/** The `If-None-Match` request header of a cached read (the spec's `IfNoneMatch` parameter), and its 304. */
+export const IfNoneMatchHeadersSchema = Type.Object({ 'if-none-match': Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) })
+export const NotModifiedSchema = Type.Null()
 
 /** The `If-Match` request header of an edit to a versioned resource (the spec's `IfMatch` parameter). */
 export const IfMatchHeadersSchema = Type.Object({ 'if-match': Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) })

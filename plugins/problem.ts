@@ -61,7 +61,8 @@ export function invalidField (pointer: string, detail: string): ProblemError {
   })
 }
 
-const STATUS_TITLES: Record<number, string> = {
+/** The RFC 9110 reason phrase of each status a problem may have, its default title. */
+export const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -102,6 +103,17 @@ const STATUS_CODES: Record<number, string> = {
   429: 'RATE_LIMITED'
 }
 
+const CONSTRAINT_PROBLEMS = new Map<string, () => ProblemError>()
+
+/**
+ * Names the problem a unique constraint's violation means, for the race a service's own check cannot
+ * close (two requests claiming one slug at once): that request then gets the same problem as if the
+ * check had caught it. Modules register their constraints when their errors module loads.
+ */
+export function problemForConstraint (constraint: string, problem: () => ProblemError): void {
+  CONSTRAINT_PROBLEMS.set(constraint, problem)
+}
+
 export interface ProblemReply {
   problem: Problem
   headers: Record<string, string>
@@ -133,6 +145,8 @@ export function toProblem (error: unknown, instance: string): ProblemReply {
     return { problem: buildProblem(409, 'CONCURRENT_MODIFICATION', 'The resource was changed by another request; reload it and try again.', instance), headers: {} }
   }
   if (error instanceof UniqueConstraintViolationException) {
+    const named = CONSTRAINT_PROBLEMS.get((error as { constraint?: string }).constraint ?? '')
+    if (named !== undefined) return toProblem(named(), instance)
     return { problem: buildProblem(409, 'ALREADY_EXISTS', 'A resource with the same unique value already exists.', instance), headers: {} }
   }
   if (error instanceof ForeignKeyConstraintViolationException) {

@@ -89,6 +89,7 @@ const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpP
  * Iterative, so no nesting depth can exhaust the stack.
  */
 function findNul (body: unknown): string | undefined {
+  if (Buffer.isBuffer(body)) return undefined
   const pending: Array<[unknown, string]> = [[body, '/body']]
   while (pending.length > 0) {
     const [value, pointer] = pending.pop() as [unknown, string]
@@ -99,6 +100,13 @@ function findNul (body: unknown): string | undefined {
     }
   }
   return undefined
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route takes raw bytes (its own content-type parser), not a JSON body. */
+    binaryBody?: boolean
+  }
 }
 
 /** Routes without query parameters still reject unknown ones. */
@@ -135,7 +143,8 @@ export default fp(async (app) => {
   })
   app.addHook('preValidation', async (request) => {
     const schema = request.routeOptions.schema
-    if (schema?.operationId !== undefined && schema.body === undefined && request.body !== undefined) {
+    const binaryBody = request.routeOptions.config.binaryBody === true
+    if (schema?.operationId !== undefined && schema.body === undefined && request.body !== undefined && !binaryBody) {
       throw invalidField('/body', 'must be absent: this operation takes no request body')
     }
     const pointer = findNul(request.body)

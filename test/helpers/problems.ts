@@ -1,4 +1,5 @@
 import type { ProblemFieldError } from '../../openapi/shared.schemas.js'
+import { STATUS_TITLES } from '../../plugins/problem.js'
 
 /** What the API's answers look like, to compare them whole. */
 
@@ -7,23 +8,8 @@ export const PROBLEM_JSON = 'application/problem+json; charset=utf-8'
 export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  412: 'Precondition Failed',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  428: 'Precondition Required',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable'
-}
-
 /** The whole problem the API answers with `code` at `instance` (the request's path and query). */
-export function problem (status: number, code: string, detail: string, instance: string, title = TITLES[status] ?? 'Error') {
+export function problem (status: number, code: string, detail: string, instance: string, title = STATUS_TITLES[status] ?? 'Error') {
   return { type: `urn:commerce-api:problem:${code.toLowerCase().replaceAll('_', '-')}`, title, status, detail, instance, code }
 }
 

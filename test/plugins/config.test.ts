@@ -122,10 +122,30 @@ t.test('production refuses to run without a mail server', async (t) => {
   t.equal(error.message, 'Invalid configuration: SMTP_URL must be set in production (sign-up, sign-in codes and password resets are emailed)')
 })
 
-t.test('production with a database, a strong secret and a mail server is accepted', async (t) => {
-  const env = { NODE_ENV: 'production', DATABASE_URL: 'postgres://shop:pw@db.internal:5432/shop', JWT_SECRET: GOOD_SECRET, SMTP_URL: 'smtps://user:pw@mail.internal:465' }
+t.test('production refuses local file storage, and s3 without a bucket', async (t) => {
+  const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://shop:pw@db.internal:5432/shop', JWT_SECRET: GOOD_SECRET, SMTP_URL: 'smtps://user:pw@mail.internal:465' }
+  t.equal(configError(production).message, "Invalid configuration: STORAGE_DRIVER must be s3 in production (local storage lives on one instance's disk)")
+  t.equal(configError({ ...production, STORAGE_DRIVER: 's3' }).message, 'Invalid configuration: S3_BUCKET is required when STORAGE_DRIVER is s3')
+  t.equal(configError({ STORAGE_DRIVER: 's3' }).message, 'Invalid configuration: S3_BUCKET is required when STORAGE_DRIVER is s3', 'in development too')
+})
+
+t.test('production with a database, a strong secret, a mail server and a bucket is accepted', async (t) => {
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://shop:pw@db.internal:5432/shop',
+    JWT_SECRET: GOOD_SECRET,
+    SMTP_URL: 'smtps://user:pw@mail.internal:465',
+    STORAGE_DRIVER: 's3',
+    S3_BUCKET: 'shop-media'
+  }
   const config = loadConfig(env, { dotenv: false })
   t.match(config, env)
+})
+
+t.test('PUBLIC_URL defaults to where the server listens, without a trailing slash', async (t) => {
+  t.equal(loadConfig({ PORT: '4000' }, { dotenv: false }).PUBLIC_URL, 'http://127.0.0.1:4000')
+  t.equal(loadConfig({ HOST: '0.0.0.0', PORT: '4000' }, { dotenv: false }).PUBLIC_URL, 'http://localhost:4000')
+  t.equal(loadConfig({ PUBLIC_URL: 'https://api.shop.example/' }, { dotenv: false }).PUBLIC_URL, 'https://api.shop.example')
 })
 
 t.test('a .env file in the working directory is read unless dotenv is off', async (t) => {

@@ -1,0 +1,299 @@
+import type { EntityManager } from '@mikro-orm/postgresql'
+import { sql, type RawBuilder } from 'kysely'
+
+/**
+ * The storefront's hot read paths (browse, search, facets, suggestions) as plain SQL: one statement each,
+ * plain rows, no entity hydration. Every page is read from an index in its sort order and stops after the
+ * page; only facet counts look at every match.
+ */
+
+export const BROWSE_SORTS = ['newest', 'price_asc', 'price_desc', 'rating', 'popularity'] as const
+export const SEARCH_SORTS = ['relevance', ...BROWSE_SORTS] as const
+export type ProductSort = typeof SEARCH_SORTS[number]
+
+export interface ListingFilters {
+  /** A category id or slug: its whole subtree. */
+  category?: string
+  /** Brand ids or slugs: any of them. */
+  brands?: string[]
+  /** Tag names: every one of them. */
+  tags?: string[]
+  minPrice?: number
+  maxPrice?: number
+  minRating?: number
+  inStock?: boolean
+}
+
+/** Where the previous page ended, in the sort's own terms: the last row's sort values and id. */
+export interface ListingPosition {
+  id: string
+  /** The sort value: price, units sold, or rating average. */
+  value?: number
+  /** For `rating`: the rating count. For `relevance`: the units sold. */
+  count?: number
+  /** For `relevance`: the match tier (1 name, 2 brand/tags/category, 3 description). */
+  tier?: number
+}
+
+export interface ListingQuery {
+  /** Search words (lower-cased letters and digits); absent for browsing. */
+  terms?: string[]
+  filters: ListingFilters
+  sort: ProductSort
+  after?: ListingPosition
+  limit: number
+}
+
+export interface ListingRow {
+  id: string
+  slug: string
+  name: string
+  created_at: Date
+  price_min: number
+  price_max: number
+  rating_average: string
+  rating_count: number
+  units_sold: number
+  available: boolean
+  tier: number
+  brand_id: string | null
+  brand_slug: string | null
+  brand_name: string | null
+  category_id: string | null
+  category_slug: string | null
+  category_name: string | null
+  image_key: string | null
+  image_alt: string | null
+  image_width: number | null
+  image_height: number | null
+}
+
+/** A filter group that facets count without (each group's counts ignore its own filter). */
+type FilterGroup = 'category' | 'brand' | 'price'
+
+const TRUE = sql<boolean>`true`
+
+function and (conditions: Array<RawBuilder<boolean>>): RawBuilder<boolean> {
+  return conditions.length === 0 ? TRUE : sql<boolean>`(${sql.join(conditions, sql` and `)})`
+}
+
+/** The ids of the selected category and everything below it. */
+function categorySubtree (category: string): RawBuilder<unknown> {
+  return sql`(
+    with recursive subtree(id) as (
+      select id from categories where id::text = ${category} or slug = ${category}
+      union all
+      select c.id from categories c join subtree s on c.parent_id = s.id
+    ) select id from subtree)`
+}
+
+/**
+ * The filters as SQL conditions on `p` (products), each group separately, so facets can leave one out.
+ * Unknown categories, brands and tags match nothing.
+ */
+function filterConditions (filters: ListingFilters): Record<FilterGroup | 'other', Array<RawBuilder<boolean>>> {
+  const groups: Record<FilterGroup | 'other', Array<RawBuilder<boolean>>> = { category: [], brand: [], price: [], other: [] }
+  if (filters.category !== undefined) groups.category.push(sql<boolean>`p.category_id in ${categorySubtree(filters.category)}`)
+  if (filters.brands !== undefined) {
+    groups.brand.push(sql<boolean>`p.brand_id in (select id from brands where id::text = any(${filters.brands}::text[]) or slug = any(${filters.brands}::text[]))`)
+  }
+  if (filters.minPrice !== undefined) groups.price.push(sql<boolean>`p.price_min >= ${filters.minPrice}`)
+  if (filters.maxPrice !== undefined) groups.price.push(sql<boolean>`p.price_min <= ${filters.maxPrice}`)
+  if (filters.tags !== undefined) {
+    const normalized = [...new Set(filters.tags.map((tag) => tag.trim().toLowerCase()))]
+    groups.other.push(sql<boolean>`p.tag_ids @> array(select id from tags where normalized = any(${normalized}::text[]))
+      and (select count(*) from tags where normalized = any(${normalized}::text[])) = ${normalized.length}`)
+  }
+  if (filters.minRating !== undefined) groups.other.push(sql<boolean>`p.rating_average >= ${filters.minRating}`)
+  if (filters.inStock === true) groups.other.push(sql<boolean>`exists (select 1 from variants v where v.product_id = p.id and v.stock > 0)`)
+  return groups
+}
+
+/**
+ * The search as tsqueries, built in the database from the words: each word a prefix (`chai:*`); a word no
+ * catalog word starts with also matches its nearest catalog words by trigram distance within a small edit
+ * distance (`chiar` → `chair`); every word must match. `name` only matches weight A (the name), `primary`
+ * weights A and B. Words that are all stop words leave `query` empty.
+ */
+function searchQueries (terms: string[]): RawBuilder<unknown> {
+  return sql`(
+    with words as (
+      select ord, unaccent(term) as term from unnest(${terms}::text[]) with ordinality as t(term, ord)
+    ), alternatives as (
+      select w.ord, array[w.term] || case
+          when exists (select 1 from search_words s where s.word like w.term || '%') then '{}'::text[]
+          else coalesce((select array_agg(n.word) from (
+            select s.word from search_words s
+             where levenshtein(s.word, w.term) <= greatest(1, (length(w.term) + 1) / 3)
+             order by s.word <-> w.term limit 3) n), '{}')
+        end as options
+        from words w
+    ), texts as (
+      select string_agg('(' || (select string_agg(quote_literal(o) || ':*' || weights.w, ' | ') from unnest(a.options) o) || ')', ' & ' order by a.ord) as text, weights.name
+        from alternatives a, (values ('', 'query'), ('A', 'name'), ('AB', 'primary')) as weights(w, name)
+       group by weights.name
+    )
+    select to_tsquery('commerce_search', (select text from texts where name = 'query')) as query,
+           to_tsquery('commerce_search', (select text from texts where name = 'name')) as name,
+           to_tsquery('commerce_search', (select text from texts where name = 'primary')) as primary
+  )`
+}
+
+const SELECTED_COLUMNS = sql`
+  p.id, p.slug, p.name, p.created_at, p.price_min, p.price_max, p.rating_average, p.rating_count, p.units_sold`
+
+/** The listing columns of the rows found: their brand, category, primary image and availability. */
+function decorate (found: RawBuilder<unknown>, order: RawBuilder<unknown>): RawBuilder<ListingRow> {
+  return sql<ListingRow>`
+    select f.*,
+           exists (select 1 from variants v where v.product_id = f.id and v.stock > 0) as available,
+           b.id as brand_id, b.slug as brand_slug, b.name as brand_name,
+           c.id as category_id, c.slug as category_slug, c.name as category_name,
+           i.key as image_key, i.alt as image_alt, i.width as image_width, i.height as image_height
+      from (${found}) f
+      join products p on p.id = f.id
+      left join brands b on b.id = p.brand_id
+      left join categories c on c.id = p.category_id
+      left join product_images i on i.product_id = p.id and i.is_primary
+     order by ${order}`
+}
+
+/** The ORDER BY of a sort (on `p`) and the keyset condition that resumes after a position. */
+function sortOf (sort: Exclude<ProductSort, 'relevance'>, after: ListingPosition | undefined, alias = 'p'): { order: RawBuilder<unknown>, resume: RawBuilder<boolean> } {
+  const column = (name: string): RawBuilder<unknown> => sql.ref(`${alias}.${name}`)
+  const id = column('id')
+  switch (sort) {
+    case 'newest':
+      return { order: sql`${id} desc`, resume: after === undefined ? TRUE : sql<boolean>`${id} < ${after.id}` }
+    case 'price_asc':
+      return { order: sql`${column('price_min')} asc, ${id} asc`, resume: after === undefined ? TRUE : sql<boolean>`(${column('price_min')}, ${id}) > (${after.value}, ${after.id})` }
+    case 'price_desc':
+      return { order: sql`${column('price_min')} desc, ${id} desc`, resume: after === undefined ? TRUE : sql<boolean>`(${column('price_min')}, ${id}) < (${after.value}, ${after.id})` }
+    case 'rating':
+      return {
+        order: sql`${column('rating_average')} desc, ${column('rating_count')} desc, ${id} desc`,
+        resume: after === undefined ? TRUE : sql<boolean>`(${column('rating_average')}, ${column('rating_count')}, ${id}) < (${after.value}, ${after.count}, ${after.id})`
+      }
+    case 'popularity':
+      return { order: sql`${column('units_sold')} desc, ${id} desc`, resume: after === undefined ? TRUE : sql<boolean>`(${column('units_sold')}, ${id}) < (${after.value}, ${after.id})` }
+  }
+}
+
+/**
+ * One page of `ACTIVE` products (one row more than asked, to tell whether another page follows). Browsing
+ * and sorted searches read the sort's index; relevance reads each match tier in popularity order and stops
+ * at the page, so a broad search costs about what a narrow one does.
+ */
+export async function findListingPage (em: EntityManager, listing: ListingQuery): Promise<ListingRow[]> {
+  const groups = filterConditions(listing.filters)
+  const filtered = and([sql<boolean>`p.status = 'ACTIVE'`, ...groups.category, ...groups.brand, ...groups.price, ...groups.other])
+  const take = listing.limit + 1
+  const db = em.getKysely({ type: 'read' })
+  if (listing.terms === undefined) {
+    const { order, resume } = sortOf(listing.sort === 'relevance' ? 'newest' : listing.sort, listing.after)
+    const found = sql`select ${SELECTED_COLUMNS}, 0 as tier from products p where ${filtered} and ${resume} order by ${order} limit ${take}`
+    return (await decorate(found, sortOf(listing.sort === 'relevance' ? 'newest' : listing.sort, undefined, 'f').order).execute(db)).rows
+  }
+  const queries = searchQueries(listing.terms)
+  if (listing.sort !== 'relevance') {
+    const { order, resume } = sortOf(listing.sort, listing.after)
+    const found = sql`select ${SELECTED_COLUMNS}, 0 as tier from products p, ${queries} q
+      where numnode(q.query) > 0 and p.search_document @@ q.query and ${filtered} and ${resume} order by ${order} limit ${take}`
+    return (await decorate(found, sortOf(listing.sort, undefined, 'f').order).execute(db)).rows
+  }
+  const after = listing.after
+  const tiers: Array<[number, RawBuilder<boolean>]> = [
+    [1, sql<boolean>`p.search_document @@ q.name`],
+    [2, sql<boolean>`p.search_document @@ q.primary and not p.search_document @@ q.name`],
+    [3, sql<boolean>`p.search_document @@ q.query and not p.search_document @@ q.primary`]
+  ]
+  const branches = tiers
+    .filter(([tier]) => after?.tier === undefined || tier >= after.tier)
+    .map(([tier, matches]) => {
+      const resume = after !== undefined && after.tier === tier ? sql<boolean>`(p.units_sold, p.id) < (${after.count}, ${after.id})` : TRUE
+      return sql`(select ${SELECTED_COLUMNS}, ${tier}::int as tier from products p, ${queries} q
+        where numnode(q.query) > 0 and ${matches} and ${filtered} and ${resume}
+        order by p.units_sold desc, p.id desc limit ${take})`
+    })
+  if (branches.length === 0) return []
+  const found = sql`select * from (${sql.join(branches, sql` union all `)}) t order by t.tier, t.units_sold desc, t.id desc limit ${take}`
+  return (await decorate(found, sql`f.tier, f.units_sold desc, f.id desc`).execute(db)).rows
+}
+
+export interface FacetRow {
+  kind: 'category' | 'brand' | 'price'
+  id: string | null
+  slug: string | null
+  name: string | null
+  band: number | null
+  count: string
+}
+
+/** Price bands' lower bounds, in minor units; the last band is open. */
+export function priceBandBounds (minorUnitsPerMajor: number): number[] {
+  return [0, 25, 50, 100, 250, 500, 1000].map((major) => major * minorUnitsPerMajor)
+}
+
+/**
+ * Facet counts for a listing or search: for each group, the matches with every other filter applied, by
+ * child category of the selected one (each counting its subtree), by brand, and by price band.
+ */
+export async function countFacets (em: EntityManager, listing: Pick<ListingQuery, 'terms' | 'filters'>, bands: number[]): Promise<FacetRow[]> {
+  const groups = filterConditions(listing.filters)
+  const text = listing.terms === undefined ? TRUE : sql<boolean>`numnode(q.query) > 0 and p.search_document @@ q.query`
+  const from = listing.terms === undefined ? sql`products p` : sql`products p, ${searchQueries(listing.terms)} q`
+  const byGroup = (excluded: FilterGroup): RawBuilder<boolean> => and((['category', 'brand', 'price'] as const).filter((group) => group !== excluded).flatMap((group) => groups[group]))
+  const parentCondition = listing.filters.category === undefined
+    ? sql<boolean>`c.parent_id is null`
+    : sql<boolean>`c.parent_id = (select id from categories where id::text = ${listing.filters.category} or slug = ${listing.filters.category})`
+  const lows = bands
+  const highs = bands.slice(1).map((low) => low - 1)
+  return (await sql<FacetRow>`
+    with recursive matches as materialized (
+      select p.id, p.category_id, p.brand_id, p.price_min,
+             ${byGroup('category')} as for_category, ${byGroup('brand')} as for_brand, ${byGroup('price')} as for_price
+        from ${from}
+       where p.status = 'ACTIVE' and ${text} and ${and(groups.other)}
+    ), roots as (
+      select c.id, c.slug, c.name from categories c where ${parentCondition}
+    ), subtree(root, id) as (
+      select id, id from roots
+      union all
+      select s.root, c.id from categories c join subtree s on c.parent_id = s.id
+    ), bands as (
+      select ordinality::int - 1 as band, low, high from unnest(${lows}::int[], ${[...highs, null]}::int[]) with ordinality as b(low, high)
+    )
+    select 'category' as kind, r.id, r.slug, r.name, null::int as band, count(*) as count
+      from matches m join subtree s on s.id = m.category_id join roots r on r.id = s.root
+     where m.for_category group by r.id, r.slug, r.name
+    union all
+    select 'brand', b.id, b.slug, b.name, null, count(*)
+      from matches m join brands b on b.id = m.brand_id
+     where m.for_brand group by b.id, b.slug, b.name
+    union all
+    select 'price', null, null, null, bands.band, count(*)
+      from matches m join bands on m.price_min >= bands.low and (bands.high is null or m.price_min <= bands.high)
+     where m.for_price group by bands.band`.execute(em.getKysely({ type: 'read' }))).rows
+}
+
+export interface SuggestionRow {
+  kind: 'product' | 'category'
+  id: string
+  slug: string
+  name: string
+}
+
+/** Up to six popular `ACTIVE` products and four categories whose names have a word starting with each typed word. */
+export async function findSuggestions (em: EntityManager, terms: string[]): Promise<SuggestionRow[]> {
+  const prefixes = (weights: string): RawBuilder<unknown> =>
+    sql`to_tsquery('commerce_search', (select string_agg(quote_literal(unaccent(term)) || ':*' || ${weights}, ' & ') from unnest(${terms}::text[]) as term))`
+  return (await sql<SuggestionRow>`
+    with q as (select ${prefixes('A')} as product_name, ${prefixes('')} as name)
+    (select 'product' as kind, p.id, p.slug, p.name from products p, q
+      where numnode(q.name) > 0 and p.status = 'ACTIVE' and p.search_document @@ q.product_name
+      order by p.units_sold desc, p.id desc limit 6)
+    union all
+    (select 'category', c.id, c.slug, c.name from categories c, q
+      where numnode(q.name) > 0 and to_tsvector('commerce_search', c.name) @@ q.name
+      order by c.position, c.name limit 4)`.execute(em.getKysely({ type: 'read' }))).rows
+}
