@@ -203,7 +203,7 @@ t.test('variants: add, change, remove, and never the last one', async (t) => {
   t.same(refused.error, problem(409, 'LAST_VARIANT', 'A product keeps at least one variant; delete or archive the product instead.', `/api/v1/admin/products/${product.id}/variants/${last.id}`))
   const other = await createProduct(harness, { name: 'Other' })
   const foreign = await api.DELETE('/api/v1/admin/products/{id}/variants/{variantId}', { headers: staff, params: { path: { id: other.id, variantId: last.id } } })
-  t.equal(foreign.response.status, 404, "a variant is only found under its own product")
+  t.equal(foreign.response.status, 404, 'a variant is only found under its own product')
 })
 
 t.test('staff operations: customers and the anonymous are refused, moderators edit, only admins delete', async (t) => {
