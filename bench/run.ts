@@ -1,27 +1,30 @@
 /**
- * `npm run bench`: the API on a real PostgreSQL (embedded, or DATABASE_URL's server) under autocannon.
- * Prints latency and throughput per scenario; `npm run bench -- --save` records them in bench/baseline.json.
+ * `npm run bench [-- --only identity|catalog] [-- --save]`: the API, started as its own process on a real
+ * PostgreSQL (embedded, or DATABASE_URL's server), under autocannon; each suite prints its figures and,
+ * where the issue set targets, its verdicts. `--save` records everything in bench/baseline.json.
  */
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
+import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { buildApp, loadConfig } from '../fastify.config.js'
+import { loadConfig } from '../fastify.config.js'
 import { startEmbeddedPostgres } from '../plugins/db/embedded.js'
-import { hashChosenPassword } from '../modules/auth/account.service.js'
-import { User } from '../modules/auth/user.entity.js'
-import { Address } from '../modules/customers/address.entity.js'
+import { benchmarkIdentity } from './identity.bench.js'
+import { benchmarkCatalog, catalogVerdicts } from './catalog.bench.js'
+import { CONNECTIONS, DURATION_SECONDS } from './load.js'
 
-const CONNECTIONS = 50
-const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10)
-const database = `commerce_bench_${process.pid}`
+const { values } = parseArgs({ options: { only: { type: 'string' }, save: { type: 'boolean', default: false } } })
+const suites = values.only === undefined ? ['identity', 'catalog'] : values.only.split(',')
 
-const base = loadConfig(process.env, { dotenv: false })
-let adminUrl = base.DATABASE_URL
-let stopServer = async (): Promise<void> => {}
+// The API is measured as production runs it: compiled.
+execFileSync('npm', ['run', 'build'], { stdio: 'ignore' })
 const dir = await mkdtemp(join(tmpdir(), 'commerce-api-bench-'))
 await chmod(dir, 0o755)
+const base = { ...loadConfig(process.env, { dotenv: false }), DATA_DIR: dir }
+let adminUrl = base.DATABASE_URL
+let stopServer = async (): Promise<void> => {}
 if (adminUrl === undefined) {
   const embedded = await startEmbeddedPostgres({ directory: join(dir, 'postgres'), persistent: false })
   adminUrl = embedded.adminUrl
@@ -29,56 +32,44 @@ if (adminUrl === undefined) {
 }
 const admin = new pg.Client({ connectionString: adminUrl })
 await admin.connect()
-await admin.query(`CREATE DATABASE ${database}`)
-const url = new URL(adminUrl)
-url.pathname = `/${database}`
-
-const app = await buildApp({ ...base, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url.toString(), DATA_DIR: dir, DATABASE_POOL_MAX: 20 })
-await app.listen({ host: '127.0.0.1', port: 0 })
-const address = app.server.address()
-const origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
-
-// One verified customer with a few addresses, signed in once.
-const em = app.orm.em.fork()
-const password = 'benchmark password 1'
-const customer = em.create(User, { email: 'bench@example.com', name: 'Bench', passwordHash: await hashChosenPassword(password, '/password'), role: 'CUSTOMER', emailVerifiedAt: new Date() })
-for (let index = 0; index < 20; index++) {
-  em.create(Address, { user: customer, fullName: 'Bench', line1: `${index} Main Street`, city: 'Springfield', postalCode: '12345', country: 'US' })
+const created: string[] = []
+/** A new, empty database of this run, dropped at the end. */
+async function databaseUrl (name: string): Promise<string> {
+  const database = `commerce_bench_${name}_${process.pid}`
+  await admin.query(`CREATE DATABASE ${database}`)
+  created.push(database)
+  const url = new URL(adminUrl as string)
+  url.pathname = `/${database}`
+  return url.toString()
 }
-await em.flush()
-const signIn = await fetch(`${origin}/api/v1/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password }) })
-const { accessToken } = await signIn.json() as { accessToken: string }
-const authorization = `Bearer ${accessToken}`
 
-const scenarios: Array<{ name: string, path: string, headers?: Record<string, string> }> = [
-  { name: 'GET /health/live (no database)', path: '/health/live' },
-  { name: 'GET /health/ready (one query)', path: '/health/ready' },
-  { name: 'GET /api/v1/me (JWT + session lookup)', path: '/api/v1/me', headers: { authorization } },
-  { name: 'GET /api/v1/me/addresses (20 of 20)', path: '/api/v1/me/addresses?limit=20', headers: { authorization } }
-]
-
-const results: Record<string, { requestsPerSecond: number, p50Ms: number, p99Ms: number, errors: number, non2xx: number }> = {}
+const report: Record<string, unknown> = {}
 try {
-  for (const scenario of scenarios) {
-    const result = await autocannon({ url: `${origin}${scenario.path}`, headers: scenario.headers, connections: CONNECTIONS, duration: DURATION_SECONDS })
-    results[scenario.name] = {
-      requestsPerSecond: Math.round(result.requests.average),
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      errors: result.errors,
-      non2xx: result.non2xx
-    }
+  console.log(`${CONNECTIONS} connections, ${DURATION_SECONDS} s per scenario`)
+  if (suites.includes('identity')) {
+    const identity = await benchmarkIdentity(base, databaseUrl)
+    console.table(identity)
+    report.identity = identity
+  }
+  if (suites.includes('catalog')) {
+    const catalog = await benchmarkCatalog(base, databaseUrl)
+    console.log(`catalog of 100,000 products seeded in ${catalog.seedSeconds.toFixed(1)} s`)
+    console.table(Object.fromEntries(catalog.scenarios.flatMap((scenario) => [
+      [`${scenario.name}: API`, scenario.api],
+      ...(scenario.baseline === undefined ? [] : [[`${scenario.name}: baseline`, scenario.baseline]])
+    ])))
+    console.table({ 'listing, first page at 1,000 products: API': catalog.firstPageAt1k })
+    const verdicts = catalogVerdicts(catalog)
+    for (const verdict of verdicts) console.log(verdict)
+    report.catalog = { ...catalog, verdicts }
   }
 } finally {
-  await app.close()
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  for (const database of created) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
   await admin.end()
   await stopServer()
   await rm(dir, { recursive: true, force: true })
 }
 
-console.log(`${CONNECTIONS} connections, ${DURATION_SECONDS} s per scenario`)
-console.table(results)
-if (process.argv.includes('--save')) {
-  await writeFile(new URL('./baseline.json', import.meta.url), JSON.stringify({ recordedAt: new Date().toISOString(), connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, results }, null, 2) + '\n')
+if (values.save) {
+  await writeFile(new URL('./baseline.json', import.meta.url), JSON.stringify({ recordedAt: new Date().toISOString(), connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, ...report }, null, 2) + '\n')
 }

@@ -70,6 +70,10 @@ export class Migration20261201103614_catalog extends Migration {
     this.addSql(`create index "products_active_price" on "products" ("price_min", "id") where "status" = 'ACTIVE';`);
     this.addSql(`create index "products_active_rating" on "products" ("rating_average" desc, "rating_count" desc, "id" desc) where "status" = 'ACTIVE';`);
     this.addSql(`create index "products_active_popular" on "products" ("units_sold" desc, "id" desc) where "status" = 'ACTIVE';`);
+    this.addSql(`create index "products_active_category" on "products" ("category_id") where "status" = 'ACTIVE';`);
+    this.addSql(`create index "products_active_brand" on "products" ("brand_id") where "status" = 'ACTIVE';`);
+    // What facet counts read, so that counting a whole browse touches the index only.
+    this.addSql(`create index "products_active_facets" on "products" ("category_id", "brand_id", "price_min") include ("id", "rating_average", "tag_ids") where "status" = 'ACTIVE';`);
     this.addSql(`create index "products_search_document" on "products" using gin ("search_document");`);
     this.addSql(`create index "products_tag_ids" on "products" using gin ("tag_ids");`);
     // Nearest words by trigram distance (KNN), for correcting a misspelt search word.

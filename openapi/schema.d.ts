@@ -932,7 +932,8 @@ export interface paths {
         /**
          * Serve a stored file (local storage)
          * @description With the `local` storage driver, image URLs point here. Files never change once stored, so they are
-         *     cached for a year. With the `s3` driver, image URLs point at the bucket (or `STORAGE_PUBLIC_URL`) and
+         *     cached for a year; they may be shown on any origin (`Cross-Origin-Resource-Policy: cross-origin`)
+         *     and nothing in them runs (`Content-Security-Policy: sandbox`). With the `s3` driver, image URLs point at the bucket (or `STORAGE_PUBLIC_URL`) and
          *     this operation answers `404`.
          */
         get: operations["getStoredFile"];
@@ -940,9 +941,10 @@ export interface paths {
          * Receive an upload (local storage)
          * @description With the embedded `local` storage driver, the presigned upload URLs this API hands out point here:
          *     the query carries the expiry and the server's signature over the key, content type and size. The
-         *     body must be exactly the declared bytes with the declared `Content-Type`. An expired or tampered URL is
-         *     `403 UPLOAD_URL_INVALID`; a wrong type or size, `400`. With the `s3` driver, uploads go straight to the
-         *     bucket and this operation answers `404`.
+         *     body must be exactly the declared bytes with the declared `Content-Type`, or the signature does not
+         *     match (`403 UPLOAD_URL_INVALID`); an expired URL is `403 UPLOAD_URL_EXPIRED`; a URL whose file was
+         *     already stored is `403 UPLOAD_URL_USED` (stored files never change); a type that is not an image is
+         *     `415`. With the `s3` driver, uploads go straight to the bucket and this operation answers `404`.
          */
         put: operations["putStoredFile"];
         post?: never;
@@ -1596,7 +1598,7 @@ export interface components {
          * @example Solid wood
          */
         Tag: string;
-        /** @description A price in the shop's currency (`SHOP_CURRENCY`), in minor units. */
+        /** @description A price in the shop's currency (`SHOP_CURRENCY`), in minor units, at most 1,000,000,000. */
         PriceInput: {
             /** @example 12900 */
             amount: number;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { crc32 } from 'node:zlib'
 import fp from 'fastify-plugin'
 
 declare module 'fastify' {
@@ -27,7 +27,8 @@ export default fp(async (app) => {
   app.addHook('onSend', async (request, reply, payload) => {
     const cache = request.routeOptions.config.cache
     if (cache !== undefined && reply.statusCode === 200 && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
-      const etag = reply.getHeader('etag') as string | undefined ?? `"${createHash('sha1').update(payload).digest('base64url')}"`
+      // A weak tag of the content (its length and CRC-32): cheap on every read, and all revalidation needs.
+      const etag = reply.getHeader('etag') as string | undefined ?? `W/"${payload.length.toString(36)}-${crc32(payload).toString(36)}"`
       reply.header('etag', etag).header('cache-control', `public, max-age=${cache.maxAgeSeconds}`)
       if (matches(request.headers['if-none-match'], etag)) {
         reply.code(304).removeHeader('content-type').removeHeader('content-length')

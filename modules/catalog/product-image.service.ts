@@ -5,6 +5,7 @@ import { ProductImage as ProductImageEntity, type ImageContentType } from './pro
 import type { CatalogSettings } from './catalog.settings.js'
 import type { ConfirmImageRequest, ProductImage, UpdateImageRequest } from './product-image.schemas.js'
 import { galleryFull, notFound } from './catalog.errors.js'
+import { touchProduct } from './product-index.repository.js'
 
 export const MAX_IMAGES_PER_PRODUCT = 50
 
@@ -68,6 +69,7 @@ export async function addProductImage (em: EntityManager, settings: CatalogSetti
       isPrimary: false
     })
     if (input.primary === true || gallery.length === 0) await makePrimary(tx, created)
+    await touchProduct(tx, productId)
     return created
   })
   return toProductImage(settings, image)
@@ -81,6 +83,7 @@ export async function updateProductImage (em: EntityManager, settings: CatalogSe
     if (input.alt !== undefined) found.alt = input.alt
     if (input.position !== undefined) found.position = input.position
     if (input.primary === true) await makePrimary(tx, found)
+    await touchProduct(tx, productId)
     return found
   })
   return toProductImage(settings, image)
@@ -98,6 +101,7 @@ export async function deleteProductImage (em: EntityManager, media: MediaSetting
       const [next] = await galleryOf(tx, productId)
       if (next !== undefined) next.isPrimary = true
     }
+    await touchProduct(tx, productId)
     return found.key
   })
   await deleteStoredFiles(media, [key])

@@ -50,3 +50,11 @@ export async function refreshSearchDocuments (em: EntityManager, selection: Prod
      where ${selected(selection)} and length(word) between 3 and 64
     on conflict do nothing`.execute(db)
 }
+
+/**
+ * Moves a product's version (its ETag) when its variants or gallery change: the product's representation
+ * includes them, so an edit based on what was seen before is stale.
+ */
+export async function touchProduct (em: EntityManager, productId: string): Promise<void> {
+  await sql`update products set version = version + 1, updated_at = now() where id = ${productId}`.execute(em.getKysely())
+}

@@ -36,8 +36,8 @@ export interface ListingPosition {
 }
 
 export interface ListingQuery {
-  /** Search words (lower-cased letters and digits); absent for browsing. */
-  terms?: string[]
+  /** The search, resolved by `resolveSearchQueries`; absent for browsing. */
+  search?: SearchQueries
   filters: ListingFilters
   sort: ProductSort
   after?: ListingPosition
@@ -109,18 +109,28 @@ function filterConditions (filters: ListingFilters): Record<FilterGroup | 'other
   return groups
 }
 
+/** A search's words as normalised tsqueries (text): all matches, name (weight A) matches, name/brand/tag/category matches. */
+export interface SearchQueries {
+  query: string
+  name: string
+  primary: string
+}
+
 /**
  * The search as tsqueries, built in the database from the words: each word a prefix (`chai:*`); a word no
  * catalog word starts with also matches its nearest catalog words by trigram distance within a small edit
- * distance (`chiar` → `chair`); every word must match. `name` only matches weight A (the name), `primary`
- * weights A and B. Words that are all stop words leave `query` empty.
+ * distance (`chiar` → `chair`); every word must match. Null when nothing is left to search for (stop
+ * words only). A query of its own, so that the page's query gets the tsqueries as constants its planner can
+ * weigh: a rare word is found through the text index, a common one along the sort order.
  */
-function searchQueries (terms: string[]): RawBuilder<unknown> {
-  return sql`(
+export async function resolveSearchQueries (em: EntityManager, terms: string[]): Promise<SearchQueries | null> {
+  const { rows: [row] } = await sql<{ query: string, name: string, primary: string }>`
     with words as (
       select ord, unaccent(term) as term from unnest(${terms}::text[]) with ordinality as t(term, ord)
     ), alternatives as (
       select w.ord, array[w.term] || case
+          -- A stop word is dropped, never corrected into another word; a word the catalog has needs no correction.
+          when numnode(plainto_tsquery('commerce_search', w.term)) = 0 then '{}'::text[]
           when exists (select 1 from search_words s where s.word like w.term || '%') then '{}'::text[]
           else coalesce((select array_agg(n.word) from (
             select s.word from search_words s
@@ -129,14 +139,14 @@ function searchQueries (terms: string[]): RawBuilder<unknown> {
         end as options
         from words w
     ), texts as (
-      select string_agg('(' || (select string_agg(quote_literal(o) || ':*' || weights.w, ' | ') from unnest(a.options) o) || ')', ' & ' order by a.ord) as text, weights.name
+      select weights.name, string_agg('(' || (select string_agg(quote_literal(o) || ':*' || weights.w, ' | ') from unnest(a.options) o) || ')', ' & ' order by a.ord) as text
         from alternatives a, (values ('', 'query'), ('A', 'name'), ('AB', 'primary')) as weights(w, name)
        group by weights.name
     )
-    select to_tsquery('commerce_search', (select text from texts where name = 'query')) as query,
-           to_tsquery('commerce_search', (select text from texts where name = 'name')) as name,
-           to_tsquery('commerce_search', (select text from texts where name = 'primary')) as primary
-  )`
+    select to_tsquery('commerce_search', (select text from texts where name = 'query'))::text as query,
+           to_tsquery('commerce_search', (select text from texts where name = 'name'))::text as name,
+           to_tsquery('commerce_search', (select text from texts where name = 'primary'))::text as primary`.execute(em.getKysely({ type: 'read' }))
+  return row === undefined || row.query === '' ? null : row
 }
 
 const SELECTED_COLUMNS = sql`
@@ -181,43 +191,41 @@ function sortOf (sort: Exclude<ProductSort, 'relevance'>, after: ListingPosition
 
 /**
  * One page of `ACTIVE` products (one row more than asked, to tell whether another page follows). Browsing
- * and sorted searches read the sort's index; relevance reads each match tier in popularity order and stops
- * at the page, so a broad search costs about what a narrow one does.
+ * and sorted searches read the sort's index and stop at the page; the planner, given the search as
+ * constants, reads a rare word's few matches through the text index instead.
  */
 export async function findListingPage (em: EntityManager, listing: ListingQuery): Promise<ListingRow[]> {
   const groups = filterConditions(listing.filters)
   const filtered = and([sql<boolean>`p.status = 'ACTIVE'`, ...groups.category, ...groups.brand, ...groups.price, ...groups.other])
   const take = listing.limit + 1
   const db = em.getKysely({ type: 'read' })
-  if (listing.terms === undefined) {
-    const { order, resume } = sortOf(listing.sort === 'relevance' ? 'newest' : listing.sort, listing.after)
-    const found = sql`select ${SELECTED_COLUMNS}, 0 as tier from products p where ${filtered} and ${resume} order by ${order} limit ${take}`
-    return (await decorate(found, sortOf(listing.sort === 'relevance' ? 'newest' : listing.sort, undefined, 'f').order).execute(db)).rows
+  const search = listing.search
+  if (search === undefined || listing.sort !== 'relevance') {
+    const sort = listing.sort === 'relevance' ? 'newest' : listing.sort
+    const { order, resume } = sortOf(sort, listing.after)
+    const matches = search === undefined ? TRUE : sql<boolean>`p.search_document @@ ${search.query}::tsquery`
+    const found = sql`select ${SELECTED_COLUMNS}, 0 as tier from products p where ${filtered} and ${matches} and ${resume} order by ${order} limit ${take}`
+    return (await decorate(found, sortOf(sort, undefined, 'f').order).execute(db)).rows
   }
-  const queries = searchQueries(listing.terms)
-  if (listing.sort !== 'relevance') {
-    const { order, resume } = sortOf(listing.sort, listing.after)
-    const found = sql`select ${SELECTED_COLUMNS}, 0 as tier from products p, ${queries} q
-      where numnode(q.query) > 0 and p.search_document @@ q.query and ${filtered} and ${resume} order by ${order} limit ${take}`
-    return (await decorate(found, sortOf(listing.sort, undefined, 'f').order).execute(db)).rows
-  }
+  // Relevance: name matches, then brand, tag and category matches, then description matches, each by
+  // popularity. Tiers are read one after the other and only until the page is full: a broad word fills it
+  // from the name matches, read along the popularity index; the later tiers are read only when needed.
   const after = listing.after
   const tiers: Array<[number, RawBuilder<boolean>]> = [
-    [1, sql<boolean>`p.search_document @@ q.name`],
-    [2, sql<boolean>`p.search_document @@ q.primary and not p.search_document @@ q.name`],
-    [3, sql<boolean>`p.search_document @@ q.query and not p.search_document @@ q.primary`]
+    [1, sql<boolean>`p.search_document @@ ${search.name}::tsquery`],
+    [2, sql<boolean>`p.search_document @@ ${search.primary}::tsquery and not p.search_document @@ ${search.name}::tsquery`],
+    [3, sql<boolean>`p.search_document @@ ${search.query}::tsquery and not p.search_document @@ ${search.primary}::tsquery`]
   ]
-  const branches = tiers
-    .filter(([tier]) => after?.tier === undefined || tier >= after.tier)
-    .map(([tier, matches]) => {
-      const resume = after !== undefined && after.tier === tier ? sql<boolean>`(p.units_sold, p.id) < (${after.count}, ${after.id})` : TRUE
-      return sql`(select ${SELECTED_COLUMNS}, ${tier}::int as tier from products p, ${queries} q
-        where numnode(q.query) > 0 and ${matches} and ${filtered} and ${resume}
-        order by p.units_sold desc, p.id desc limit ${take})`
-    })
-  if (branches.length === 0) return []
-  const found = sql`select * from (${sql.join(branches, sql` union all `)}) t order by t.tier, t.units_sold desc, t.id desc limit ${take}`
-  return (await decorate(found, sql`f.tier, f.units_sold desc, f.id desc`).execute(db)).rows
+  const rows: ListingRow[] = []
+  for (const [tier, matches] of tiers) {
+    if (rows.length >= take || (after?.tier !== undefined && tier < after.tier)) continue
+    const resume = after !== undefined && after.tier === tier ? sql<boolean>`(p.units_sold, p.id) < (${after.count}, ${after.id})` : TRUE
+    const found = sql`select ${SELECTED_COLUMNS}, ${tier}::int as tier from products p
+      where ${matches} and ${filtered} and ${resume}
+      order by p.units_sold desc, p.id desc limit ${take - rows.length}`
+    rows.push(...(await decorate(found, sql`f.units_sold desc, f.id desc`).execute(db)).rows)
+  }
+  return rows
 }
 
 export interface FacetRow {
@@ -236,44 +244,46 @@ export function priceBandBounds (minorUnitsPerMajor: number): number[] {
 
 /**
  * Facet counts for a listing or search: for each group, the matches with every other filter applied, by
- * child category of the selected one (each counting its subtree), by brand, and by price band.
+ * child category of the selected one (each counting its subtree), by brand, and by price band. One scan of
+ * the matches per group, each through whatever index suits its filters.
  */
-export async function countFacets (em: EntityManager, listing: Pick<ListingQuery, 'terms' | 'filters'>, bands: number[]): Promise<FacetRow[]> {
+export async function countFacets (em: EntityManager, listing: Pick<ListingQuery, 'search' | 'filters'>, bands: number[]): Promise<FacetRow[]> {
   const groups = filterConditions(listing.filters)
-  const text = listing.terms === undefined ? TRUE : sql<boolean>`numnode(q.query) > 0 and p.search_document @@ q.query`
-  const from = listing.terms === undefined ? sql`products p` : sql`products p, ${searchQueries(listing.terms)} q`
-  const byGroup = (excluded: FilterGroup): RawBuilder<boolean> => and((['category', 'brand', 'price'] as const).filter((group) => group !== excluded).flatMap((group) => groups[group]))
+  const base = and([sql<boolean>`p.status = 'ACTIVE'`, ...groups.other])
+  const within = (excluded: FilterGroup): RawBuilder<boolean> => and((['category', 'brand', 'price'] as const).filter((group) => group !== excluded).flatMap((group) => groups[group]))
+  // Browsing reads the narrow facet index three times; a search collects its matches once, then counts them.
+  const source = listing.search === undefined
+    ? { with: sql``, from: sql`products p`, where: (excluded: FilterGroup) => and([base, within(excluded)]) }
+    : {
+        with: sql`matches as materialized (
+          select p.id, p.category_id, p.brand_id, p.price_min from products p
+           where p.search_document @@ ${listing.search.query}::tsquery and ${base}
+        ),`,
+        from: sql`matches p`,
+        where: within
+      }
   const parentCondition = listing.filters.category === undefined
     ? sql<boolean>`c.parent_id is null`
     : sql<boolean>`c.parent_id = (select id from categories where id::text = ${listing.filters.category} or slug = ${listing.filters.category})`
-  const lows = bands
-  const highs = bands.slice(1).map((low) => low - 1)
   return (await sql<FacetRow>`
-    with recursive matches as materialized (
-      select p.id, p.category_id, p.brand_id, p.price_min,
-             ${byGroup('category')} as for_category, ${byGroup('brand')} as for_brand, ${byGroup('price')} as for_price
-        from ${from}
-       where p.status = 'ACTIVE' and ${text} and ${and(groups.other)}
-    ), roots as (
+    with recursive ${source.with} roots as (
       select c.id, c.slug, c.name from categories c where ${parentCondition}
     ), subtree(root, id) as (
       select id, id from roots
       union all
       select s.root, c.id from categories c join subtree s on c.parent_id = s.id
-    ), bands as (
-      select ordinality::int - 1 as band, low, high from unnest(${lows}::int[], ${[...highs, null]}::int[]) with ordinality as b(low, high)
     )
     select 'category' as kind, r.id, r.slug, r.name, null::int as band, count(*) as count
-      from matches m join subtree s on s.id = m.category_id join roots r on r.id = s.root
-     where m.for_category group by r.id, r.slug, r.name
+      from ${source.from} join subtree s on s.id = p.category_id join roots r on r.id = s.root
+     where ${source.where('category')} group by r.id, r.slug, r.name
     union all
     select 'brand', b.id, b.slug, b.name, null, count(*)
-      from matches m join brands b on b.id = m.brand_id
-     where m.for_brand group by b.id, b.slug, b.name
+      from ${source.from} join brands b on b.id = p.brand_id
+     where ${source.where('brand')} group by b.id, b.slug, b.name
     union all
-    select 'price', null, null, null, bands.band, count(*)
-      from matches m join bands on m.price_min >= bands.low and (bands.high is null or m.price_min <= bands.high)
-     where m.for_price group by bands.band`.execute(em.getKysely({ type: 'read' }))).rows
+    select 'price', null, null, null, width_bucket(p.price_min, ${bands}::int[]) - 1, count(*)
+      from ${source.from}
+     where ${source.where('price')} group by 5`.execute(em.getKysely({ type: 'read' }))).rows
 }
 
 export interface SuggestionRow {
@@ -285,15 +295,17 @@ export interface SuggestionRow {
 
 /** Up to six popular `ACTIVE` products and four categories whose names have a word starting with each typed word. */
 export async function findSuggestions (em: EntityManager, terms: string[]): Promise<SuggestionRow[]> {
-  const prefixes = (weights: string): RawBuilder<unknown> =>
-    sql`to_tsquery('commerce_search', (select string_agg(quote_literal(unaccent(term)) || ':*' || ${weights}, ' & ') from unnest(${terms}::text[]) as term))`
+  const db = em.getKysely({ type: 'read' })
+  const prefixes = (weights: string): RawBuilder<string> =>
+    sql<string>`to_tsquery('commerce_search', (select string_agg(quote_literal(unaccent(term)) || ':*' || ${weights}, ' & ') from unnest(${terms}::text[]) as term))::text`
+  const { rows: [queries] } = await sql<{ name: string, any: string }>`select ${prefixes('A')} as name, ${prefixes('')} as any`.execute(db)
+  if (queries === undefined || queries.any === '') return []
   return (await sql<SuggestionRow>`
-    with q as (select ${prefixes('A')} as product_name, ${prefixes('')} as name)
-    (select 'product' as kind, p.id, p.slug, p.name from products p, q
-      where numnode(q.name) > 0 and p.status = 'ACTIVE' and p.search_document @@ q.product_name
+    (select 'product' as kind, p.id, p.slug, p.name from products p
+      where p.status = 'ACTIVE' and p.search_document @@ ${queries.name}::tsquery
       order by p.units_sold desc, p.id desc limit 6)
     union all
-    (select 'category', c.id, c.slug, c.name from categories c, q
-      where numnode(q.name) > 0 and to_tsvector('commerce_search', c.name) @@ q.name
-      order by c.position, c.name limit 4)`.execute(em.getKysely({ type: 'read' }))).rows
+    (select 'category', c.id, c.slug, c.name from categories c
+      where to_tsvector('commerce_search', c.name) @@ ${queries.any}::tsquery
+      order by c.position, c.name limit 4)`.execute(db)).rows
 }

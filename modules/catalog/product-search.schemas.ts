@@ -37,7 +37,7 @@ export const ProductListPageSchema = Type.Object({
 }, { additionalProperties: false })
 export type ProductListPage = Static<typeof ProductListPageSchema>
 
-const MoneyBoundSchema = Type.Integer({ minimum: 0, maximum: 100_000_000_000 })
+const MoneyBoundSchema = Type.Integer({ minimum: 0, maximum: 1_000_000_000 })
 
 const filterFields = {
   category: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),

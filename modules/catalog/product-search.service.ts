@@ -5,7 +5,7 @@ import { isUuid } from '../../openapi/shared.schemas.js'
 import { money, type CatalogSettings } from './catalog.settings.js'
 import type { BrowseQuery, Facets, ProductListPage, ProductSummary, SearchQuery, Suggestions } from './product-search.schemas.js'
 import {
-  countFacets, findListingPage, findSuggestions, priceBandBounds,
+  countFacets, findListingPage, findSuggestions, priceBandBounds, resolveSearchQueries,
   type FacetRow, type ListingFilters, type ListingPosition, type ListingRow, type ProductSort
 } from './product-search.repository.js'
 
@@ -34,13 +34,18 @@ function fingerprint (terms: string[] | undefined, filters: ListingFilters, sort
   return createHash('sha256').update(JSON.stringify([terms ?? null, filters, sort])).digest('base64url').slice(0, 12)
 }
 
-const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+/** A value a cursor may carry for its sort: what the column can hold (an int, or for ratings 0 to 5). */
+function validValue (sort: ProductSort, value: unknown): boolean {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false
+  if (sort === 'rating') return value >= 0 && value <= 5
+  return Number.isInteger(value) && value >= 0 && value <= 2_147_483_647
+}
 
-function readCursor (cursor: string, expected: string): ListingPosition {
+function readCursor (cursor: string, expected: string, sort: ProductSort): ListingPosition {
   return decodeCursor(cursor, (position) => {
     if (position.q !== expected || typeof position.id !== 'string' || !isUuid(position.id)) return undefined
-    if (position.v !== undefined && !finite(position.v)) return undefined
-    if (position.c !== undefined && !finite(position.c)) return undefined
+    if (position.v !== undefined && !validValue(sort, position.v)) return undefined
+    if (position.c !== undefined && !validValue('popularity', position.c)) return undefined
     if (position.t !== undefined && position.t !== 1 && position.t !== 2 && position.t !== 3) return undefined
     return {
       id: position.id,
@@ -79,10 +84,17 @@ function toSummary (settings: CatalogSettings, row: ListingRow): ProductSummary 
   }
 }
 
+const bandsByCurrency = new Map<string, number[]>()
+
 /** Price bands follow the currency: 0–25, 25–50, 50–100, ... in major units (dollars, euros, yen). */
 function bandsFor (currency: string): number[] {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
-  return priceBandBounds(10 ** digits)
+  let bands = bandsByCurrency.get(currency)
+  if (bands === undefined) {
+    const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+    bands = priceBandBounds(10 ** digits)
+    bandsByCurrency.set(currency, bands)
+  }
+  return bands
 }
 
 function toFacets (rows: FacetRow[], bands: number[]): Facets {
@@ -106,13 +118,14 @@ async function listing (em: EntityManager, settings: CatalogSettings, terms: str
   const filters = filtersOf(query)
   const limit = query.limit ?? 20
   const print = fingerprint(terms, filters, sort)
-  const after = query.cursor === undefined ? undefined : readCursor(query.cursor, print)
+  const after = query.cursor === undefined ? undefined : readCursor(query.cursor, print, sort)
   const wantsFacets = query.facets === true && after === undefined
-  if (terms !== undefined && terms.length === 0) return { items: [], nextCursor: null, ...(wantsFacets ? { facets: NO_FACETS } : {}) }
+  const search = terms === undefined ? undefined : terms.length === 0 ? null : await resolveSearchQueries(em, terms)
+  if (search === null) return { items: [], nextCursor: null, ...(wantsFacets ? { facets: NO_FACETS } : {}) }
   const bands = bandsFor(settings.currency)
   const [rows, facetRows] = await Promise.all([
-    findListingPage(em, { ...(terms === undefined ? {} : { terms }), filters, sort, ...(after === undefined ? {} : { after }), limit }),
-    wantsFacets ? countFacets(em, { ...(terms === undefined ? {} : { terms }), filters }, bands) : Promise.resolve(undefined)
+    findListingPage(em, { ...(search === undefined ? {} : { search }), filters, sort, ...(after === undefined ? {} : { after }), limit }),
+    wantsFacets ? countFacets(em, { ...(search === undefined ? {} : { search }), filters }, bands) : Promise.resolve(undefined)
   ])
   const page = rows.slice(0, limit)
   const last = page.at(-1)

@@ -119,7 +119,7 @@ export type AdminProductQuery = Static<typeof AdminProductQuerySchema>
 
 /** A price in the shop's currency; another currency is refused. */
 export const PriceInputSchema = Type.Object({
-  amount: Type.Integer({ minimum: 0, maximum: 100_000_000_000 }),
+  amount: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
   currency: CurrencySchema
 }, { additionalProperties: false })
 export type PriceInput = Static<typeof PriceInputSchema>

@@ -7,7 +7,7 @@ import type { AdminVariant, CreateVariantRequest, UpdateVariantRequest } from '.
 import { priceAmount, type CatalogSettings } from './catalog.settings.js'
 import { assertSkusFree, toAdminVariant, variantInput, variantsOf } from './product.service.js'
 import { checkOptionValues } from './variant-options.js'
-import { refreshPriceRanges } from './product-index.repository.js'
+import { refreshPriceRanges, touchProduct } from './product-index.repository.js'
 import { lastVariant, notFound } from './catalog.errors.js'
 
 /** Variant changes of one product are serialised on the product's row: combinations stay unique, one variant remains. */
@@ -33,6 +33,7 @@ export async function createVariant (em: EntityManager, settings: CatalogSetting
     const created = tx.create(Variant, { ...fields, product, position: Math.max(-1, ...siblings.map((sibling) => sibling.position)) + 1 })
     await tx.flush()
     await refreshPriceRanges(tx, { productIds: [productId] })
+    await touchProduct(tx, productId)
     return created
   })
   return versioned(settings, variant)
@@ -61,6 +62,7 @@ export async function updateVariant (em: EntityManager, settings: CatalogSetting
     if (input.weightGrams !== undefined) found.weightGrams = input.weightGrams
     await tx.flush()
     if (input.price !== undefined) await refreshPriceRanges(tx, { productIds: [productId] })
+    await touchProduct(tx, productId)
     return found
   })
   return versioned(settings, variant)
@@ -75,5 +77,6 @@ export async function deleteVariant (em: EntityManager, productId: string, varia
     tx.remove(found)
     await tx.flush()
     await refreshPriceRanges(tx, { productIds: [productId] })
+    await touchProduct(tx, productId)
   })
 }

@@ -148,6 +148,9 @@ export async function seedDemoCatalog (em: EntityManager, storage: ObjectStorage
     await reindexProducts(tx, { all: true })
   })
   if (options.images) await addPlaceholderImages(em, storage)
+  // Fresh statistics (or the planner misjudges every filter of a catalog that appeared at once), and a
+  // visibility map, so that counts read the indexes only.
+  await sql`vacuum analyze categories, brands, tags, products, variants, product_images, search_words`.execute(em.getKysely())
   return options.products
 }
 

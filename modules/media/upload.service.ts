@@ -100,9 +100,12 @@ export async function deleteStoredFiles (media: Pick<MediaSettings, 'storage'>, 
   if (keys.length > 0) await media.storage.delete(keys)
 }
 
-/** Deletes uploads never confirmed within a day, files and records; returns how many. */
+/**
+ * Deletes uploads never confirmed, files and records, once they are a day old and their URL has expired
+ * (an URL may be configured to live longer than a day); returns how many.
+ */
 export async function sweepUnconfirmedUploads (em: EntityManager, media: Pick<MediaSettings, 'storage'>, now = new Date()): Promise<number> {
-  const stale = await em.find(Upload, { confirmedAt: null, createdAt: { $lt: new Date(now.getTime() - UNCONFIRMED_UPLOAD_TTL_MS) } }, { limit: 1000 })
+  const stale = await em.find(Upload, { confirmedAt: null, createdAt: { $lt: new Date(now.getTime() - UNCONFIRMED_UPLOAD_TTL_MS) }, expiresAt: { $lt: now } }, { limit: 1000 })
   if (stale.length === 0) return 0
   await media.storage.delete(stale.map((upload) => upload.key))
   await em.nativeDelete(Upload, { id: { $in: stale.map((upload) => upload.id) } })

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { link, mkdir, open, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { AppConfig } from '../../fastify.config.js'
 import type { ObjectStorage } from './object-storage.js'
@@ -13,6 +13,8 @@ export interface LocalStorage extends ObjectStorage {
   /** Whether a PUT presents a signature this driver issued for exactly this key, type, size and expiry. */
   verifyUpload: (key: string, upload: { contentType: string, bytes: number, expires: number, signature: string }) => 'valid' | 'expired' | 'invalid'
   pathOf: (key: string) => string
+  /** Stores an upload's bytes under its key; false when something is stored there already. */
+  receive: (key: string, bytes: Buffer) => Promise<boolean>
 }
 
 /** The files live under DATA_DIR/uploads; upload URLs are signed with a key derived from JWT_SECRET. */
@@ -26,12 +28,22 @@ export async function createLocalStorage (config: AppConfig): Promise<LocalStora
     if (!LOCAL_KEY.test(key)) throw new Error(`not a storage key: ${key}`)
     return join(directory, key)
   }
-  /** Readers see the whole file or none: bytes go to a temporary name first. */
-  const writeAtomically = async (key: string, bytes: Buffer): Promise<void> => {
-    const target = pathOf(key)
+  /**
+   * Readers see the whole file or none (bytes go to a temporary name first), and a stored file is never
+   * replaced: `link` fails when the key is taken, so an upload URL cannot overwrite what was confirmed.
+   */
+  const writeOnce = async (key: string, bytes: Buffer): Promise<boolean> => {
     const partial = join(directory, `.${randomUUID()}.partial`)
     await writeFile(partial, bytes)
-    await rename(partial, target)
+    try {
+      await link(partial, pathOf(key))
+      return true
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw error
+    } finally {
+      await rm(partial, { force: true })
+    }
   }
 
   return {
@@ -54,7 +66,10 @@ export async function createLocalStorage (config: AppConfig): Promise<LocalStora
       if (expected.length !== presented.length || !timingSafeEqual(expected, presented)) return 'invalid'
       return upload.expires * 1000 <= Date.now() ? 'expired' : 'valid'
     },
-    put: async (key, bytes) => { await writeAtomically(key, bytes) },
+    put: async (key, bytes) => {
+      if (!await writeOnce(key, bytes)) throw new Error(`a file is already stored under ${key}`)
+    },
+    receive: writeOnce,
     stat: async (key) => {
       const found = await stat(pathOf(key)).catch(() => null)
       return found === null ? null : { bytes: found.size }

@@ -24,7 +24,12 @@ const notStoredHere = (): ProblemError => new ProblemError(404, 'NOT_FOUND', 'Th
  */
 export const localStorageRoutes: FastifyPluginAsyncTypebox<{ storage: ObjectStorage }> = async (app, { storage }) => {
   const local = storage.driver === 'local' ? storage as LocalStorage : undefined
+  // Here, and only here, bodies are image files; anything else is refused for what it is.
+  app.removeContentTypeParser('application/json')
   app.addContentTypeParser(Object.values(CONTENT_TYPES), { parseAs: 'buffer', bodyLimit: app.config.UPLOAD_MAX_BYTES }, (request, body, done) => { done(null, body) })
+  app.addContentTypeParser('*', (request, payload, done) => {
+    done(new ProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The file must be sent with its image type as Content-Type: image/jpeg, image/png, image/webp or image/avif.'), undefined)
+  })
 
   app.put('/storage/:key', {
     config: { access: 'public', binaryBody: true },
@@ -42,7 +47,9 @@ export const localStorageRoutes: FastifyPluginAsyncTypebox<{ storage: ObjectStor
     const verdict = local.verifyUpload(request.params.key, { contentType, bytes: body.length, expires: request.query.expires, signature: request.query.signature })
     if (verdict === 'expired') throw new ProblemError(403, 'UPLOAD_URL_EXPIRED', 'This upload URL has expired; ask for a new one.')
     if (verdict === 'invalid') throw new ProblemError(403, 'UPLOAD_URL_INVALID', 'This upload URL was not issued for this file: the key, content type and size must be exactly those declared.')
-    await local.put(request.params.key, body, contentType)
+    if (!await local.receive(request.params.key, body)) {
+      throw new ProblemError(403, 'UPLOAD_URL_USED', 'A file was already uploaded with this URL; stored files never change. Start a new upload.')
+    }
     return reply.code(204).send(null)
   })
 
@@ -61,6 +68,9 @@ export const localStorageRoutes: FastifyPluginAsyncTypebox<{ storage: ObjectStor
     return reply
       .type(CONTENT_TYPES[extension] ?? 'application/octet-stream')
       .header('cache-control', 'public, max-age=31536000, immutable')
+      // Storefronts on other origins show these images; nothing in them may run, whatever a file holds.
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .header('content-security-policy', "default-src 'none'; sandbox")
       .send(createReadStream(path) as never)
   })
 }

@@ -29,12 +29,13 @@ export function createS3Storage (config: AppConfig): ObjectStorage {
   return {
     driver: 's3',
     presignUpload: async (key, file, expiresInSeconds) => {
-      const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: file.contentType, ContentLength: file.bytes })
-      const url = await getSignedUrl(client, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) })
+      // If-None-Match: * makes S3 refuse to replace an object already stored under the key.
+      const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: file.contentType, ContentLength: file.bytes, IfNoneMatch: '*' })
+      const url = await getSignedUrl(client, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length', 'if-none-match']) })
       return {
         url,
         method: 'PUT',
-        headers: { 'content-type': file.contentType, 'content-length': String(file.bytes) },
+        headers: { 'content-type': file.contentType, 'content-length': String(file.bytes), 'if-none-match': '*' },
         expiresAt: new Date(Date.now() + expiresInSeconds * 1000)
       }
     },
