@@ -2,10 +2,10 @@ import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import helmet from '@fastify/helmet'
 import cors from '@fastify/cors'
 import { uuidv7 } from 'uuidv7'
 import configPlugin from './plugins/config.js'
+import securityHeadersPlugin from './plugins/security-headers.js'
 import problemPlugin from './plugins/problem.js'
 import validationPlugin from './plugins/validation.js'
 import cachingPlugin from './plugins/caching.js'
@@ -189,8 +189,8 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
     if (closing) reply.header('connection', 'close')
   })
 
-  // Ecosystem plugins
-  app.register(helmet, {
+  // Security headers and CORS, on every response
+  app.register(securityHeadersPlugin, {
     // Swagger UI needs inline styles and scripts; everything else is JSON.
     contentSecurityPolicy: {
       directives: {

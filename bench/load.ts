@@ -11,8 +11,12 @@ export interface LoadResult {
   non2xx: number
 }
 
-/** Drives one URL with CONNECTIONS concurrent connections for DURATION_SECONDS. */
+/** How long each URL is driven, unrecorded, before its measurement: the JIT and the caches settle. */
+const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 3)
+
+/** Drives one URL with CONNECTIONS concurrent connections for DURATION_SECONDS, after a warm-up. */
 export async function load (url: string, headers: Record<string, string> = {}): Promise<LoadResult> {
+  if (WARM_UP_SECONDS > 0) await autocannon({ url, headers, connections: CONNECTIONS, duration: WARM_UP_SECONDS })
   const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_SECONDS })
   return {
     requestsPerSecond: Math.round(result.requests.average),

@@ -123,21 +123,24 @@ export interface SearchQueries {
  * words only). A query of its own, so that the page's query gets the tsqueries as constants its planner can
  * weigh: a rare word is found through the text index, a common one along the sort order.
  */
-export async function resolveSearchQueries (em: EntityManager, terms: string[]): Promise<SearchQueries | null> {
-  const { rows: [row] } = await sql<{ query: string, name: string, primary: string }>`
+export interface ResolvedSearch {
+  queries: SearchQueries | null
+  /** Whether a word was corrected from the catalog's words, whose answer changes as the catalog does. */
+  corrected: boolean
+}
+
+export async function resolveSearchQueries (em: EntityManager, terms: string[]): Promise<ResolvedSearch> {
+  const { rows: [row] } = await sql<{ query: string, name: string, primary: string, corrected: boolean }>`
     with words as (
       select ord, unaccent(term) as term from unnest(${terms}::text[]) with ordinality as t(term, ord)
     ), alternatives as (
-      select w.ord, array[w.term] || case
-          -- A stop word is dropped, never corrected into another word; a word the catalog has needs no correction.
-          when numnode(plainto_tsquery('commerce_search', w.term)) = 0 then '{}'::text[]
-          when exists (select 1 from search_words s where s.word like w.term || '%') then '{}'::text[]
-          else coalesce((select array_agg(n.word) from (
+      select w.ord, array[w.term] || case when c.corrected then coalesce((select array_agg(n.word) from (
             select s.word from search_words s
              where levenshtein(s.word, w.term) <= greatest(1, (length(w.term) + 1) / 3)
-             order by s.word <-> w.term limit 3) n), '{}')
-        end as options
-        from words w
+             order by s.word <-> w.term limit 3) n), '{}') else '{}'::text[] end as options, c.corrected
+        from words w, lateral (select
+          -- A stop word is dropped, never corrected into another word; a word the catalog has needs no correction.
+          numnode(plainto_tsquery('commerce_search', w.term)) > 0 and not exists (select 1 from search_words s where s.word like w.term || '%') as corrected) c
     ), texts as (
       select weights.name, string_agg('(' || (select string_agg(quote_literal(o) || ':*' || weights.w, ' | ') from unnest(a.options) o) || ')', ' & ' order by a.ord) as text
         from alternatives a, (values ('', 'query'), ('A', 'name'), ('AB', 'primary')) as weights(w, name)
@@ -145,12 +148,15 @@ export async function resolveSearchQueries (em: EntityManager, terms: string[]):
     )
     select to_tsquery('commerce_search', (select text from texts where name = 'query'))::text as query,
            to_tsquery('commerce_search', (select text from texts where name = 'name'))::text as name,
-           to_tsquery('commerce_search', (select text from texts where name = 'primary'))::text as primary`.execute(em.getKysely({ type: 'read' }))
-  return row === undefined || row.query === '' ? null : row
+           to_tsquery('commerce_search', (select text from texts where name = 'primary'))::text as primary,
+           (select bool_or(corrected) from alternatives) as corrected`.execute(em.getKysely({ type: 'read' }))
+  const queries = row === undefined || row.query === '' ? null : { query: row.query, name: row.name, primary: row.primary }
+  return { queries, corrected: row?.corrected === true }
 }
 
 const SELECTED_COLUMNS = sql`
-  p.id, p.slug, p.name, p.created_at, p.price_min, p.price_max, p.rating_average, p.rating_count, p.units_sold`
+  p.id, p.slug, p.name, p.created_at, p.price_min, p.price_max, p.rating_average, p.rating_count, p.units_sold,
+  p.brand_id as brand_ref, p.category_id as category_ref`
 
 /** The listing columns of the rows found: their brand, category, primary image and availability. */
 function decorate (found: RawBuilder<unknown>, order: RawBuilder<unknown>): RawBuilder<ListingRow> {
@@ -161,10 +167,9 @@ function decorate (found: RawBuilder<unknown>, order: RawBuilder<unknown>): RawB
            c.id as category_id, c.slug as category_slug, c.name as category_name,
            i.key as image_key, i.alt as image_alt, i.width as image_width, i.height as image_height
       from (${found}) f
-      join products p on p.id = f.id
-      left join brands b on b.id = p.brand_id
-      left join categories c on c.id = p.category_id
-      left join product_images i on i.product_id = p.id and i.is_primary
+      left join brands b on b.id = f.brand_ref
+      left join categories c on c.id = f.category_ref
+      left join product_images i on i.product_id = f.id and i.is_primary
      order by ${order}`
 }
 
@@ -293,13 +298,21 @@ export interface SuggestionRow {
   name: string
 }
 
-/** Up to six popular `ACTIVE` products and four categories whose names have a word starting with each typed word. */
-export async function findSuggestions (em: EntityManager, terms: string[]): Promise<SuggestionRow[]> {
-  const db = em.getKysely({ type: 'read' })
+/** A search box's words as prefix tsqueries: on product names (weight A), and on any text. Null for stop words only. */
+export interface PrefixQueries {
+  name: string
+  any: string
+}
+
+export async function resolvePrefixQueries (em: EntityManager, terms: string[]): Promise<PrefixQueries | null> {
   const prefixes = (weights: string): RawBuilder<string> =>
     sql<string>`to_tsquery('commerce_search', (select string_agg(quote_literal(unaccent(term)) || ':*' || ${weights}, ' & ') from unnest(${terms}::text[]) as term))::text`
-  const { rows: [queries] } = await sql<{ name: string, any: string }>`select ${prefixes('A')} as name, ${prefixes('')} as any`.execute(db)
-  if (queries === undefined || queries.any === '') return []
+  const { rows: [queries] } = await sql<PrefixQueries>`select ${prefixes('A')} as name, ${prefixes('')} as any`.execute(em.getKysely({ type: 'read' }))
+  return queries === undefined || queries.any === '' ? null : queries
+}
+
+/** Up to six popular `ACTIVE` products and four categories whose names have a word starting with each typed word. */
+export async function findSuggestions (em: EntityManager, queries: PrefixQueries): Promise<SuggestionRow[]> {
   return (await sql<SuggestionRow>`
     (select 'product' as kind, p.id, p.slug, p.name from products p
       where p.status = 'ACTIVE' and p.search_document @@ ${queries.name}::tsquery
@@ -307,5 +320,5 @@ export async function findSuggestions (em: EntityManager, terms: string[]): Prom
     union all
     (select 'category', c.id, c.slug, c.name from categories c
       where to_tsvector('commerce_search', c.name) @@ ${queries.any}::tsquery
-      order by c.position, c.name limit 4)`.execute(db)).rows
+      order by c.position, c.name limit 4)`.execute(em.getKysely({ type: 'read' }))).rows
 }

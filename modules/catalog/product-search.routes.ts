@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IfNoneMatchHeadersSchema, NotModifiedSchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { BrowseQuerySchema, ProductListPageSchema, SearchQuerySchema, SuggestionsSchema, SuggestQuerySchema } from './product-search.schemas.js'
-import { browseProducts, searchProducts, suggest } from './product-search.service.js'
+import { browseProducts, resolvedQueriesCache, searchProducts, suggest } from './product-search.service.js'
 import { catalogContextOf } from './catalog.context.js'
 import { STOREFRONT } from './catalog.access.js'
 
 export const productSearchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { settings } = catalogContextOf(app)
+  const resolved = resolvedQueriesCache()
 
   app.get('/products', {
     config: STOREFRONT,
@@ -16,7 +17,7 @@ export const productSearchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: IfNoneMatchHeadersSchema,
       response: { 200: ProductListPageSchema, 304: NotModifiedSchema, ...problemResponses(400, 500) }
     }
-  }, async (request) => await browseProducts(request.em, settings, request.query))
+  }, async (request) => await browseProducts(request.em, settings, resolved, request.query))
 
   app.get('/products/search', {
     config: STOREFRONT,
@@ -26,7 +27,7 @@ export const productSearchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: IfNoneMatchHeadersSchema,
       response: { 200: ProductListPageSchema, 304: NotModifiedSchema, ...problemResponses(400, 500) }
     }
-  }, async (request) => await searchProducts(request.em, settings, request.query))
+  }, async (request) => await searchProducts(request.em, settings, resolved, request.query))
 
   app.get('/search/suggest', {
     config: STOREFRONT,
@@ -36,5 +37,5 @@ export const productSearchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: IfNoneMatchHeadersSchema,
       response: { 200: SuggestionsSchema, 304: NotModifiedSchema, ...problemResponses(400, 500) }
     }
-  }, async (request) => await suggest(request.em, request.query.q))
+  }, async (request) => await suggest(request.em, resolved, request.query.q))
 }

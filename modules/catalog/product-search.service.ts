@@ -1,16 +1,46 @@
 import { createHash } from 'node:crypto'
 import type { EntityManager } from '@mikro-orm/postgresql'
+import { LRUCache } from 'lru-cache'
 import { decodeCursor, encodeCursor } from '../../plugins/pagination.js'
 import { isUuid } from '../../openapi/shared.schemas.js'
 import { money, type CatalogSettings } from './catalog.settings.js'
 import type { BrowseQuery, Facets, ProductListPage, ProductSummary, SearchQuery, Suggestions } from './product-search.schemas.js'
 import {
-  countFacets, findListingPage, findSuggestions, priceBandBounds, resolveSearchQueries,
-  type FacetRow, type ListingFilters, type ListingPosition, type ListingRow, type ProductSort
+  countFacets, findListingPage, findSuggestions, priceBandBounds, resolvePrefixQueries, resolveSearchQueries,
+  type FacetRow, type ListingFilters, type ListingPosition, type ListingRow, type PrefixQueries, type ProductSort, type SearchQueries
 } from './product-search.repository.js'
 
 const MAX_TERMS = 8
 const MAX_TERM_LENGTH = 40
+
+/**
+ * Words resolved to tsqueries, kept a minute per app: shoppers repeat the same searches and type the same
+ * prefixes. Only resolutions that do not depend on the catalog are kept: a misspelling is corrected afresh
+ * each time, since a new product may bring the word it is near.
+ */
+export type ResolvedQueries = LRUCache<string, { value: SearchQueries | PrefixQueries | null }>
+
+export function resolvedQueriesCache (): ResolvedQueries {
+  return new LRUCache({ max: 2000, ttl: 60_000 })
+}
+
+async function searchQueriesFor (em: EntityManager, cache: ResolvedQueries, terms: string[]): Promise<SearchQueries | null> {
+  const key = `search:${terms.join(' ')}`
+  const hit = cache.get(key)
+  if (hit !== undefined) return hit.value as SearchQueries | null
+  const { queries, corrected } = await resolveSearchQueries(em, terms)
+  if (!corrected) cache.set(key, { value: queries })
+  return queries
+}
+
+async function prefixQueriesFor (em: EntityManager, cache: ResolvedQueries, terms: string[]): Promise<PrefixQueries | null> {
+  const key = `suggest:${terms.join(' ')}`
+  const hit = cache.get(key)
+  if (hit !== undefined) return hit.value as PrefixQueries | null
+  const queries = await resolvePrefixQueries(em, terms)
+  cache.set(key, { value: queries })
+  return queries
+}
 
 /** The words of a search: letters and digits, lower-cased; punctuation and symbols separate them. */
 export function searchTerms (q: string): string[] {
@@ -114,13 +144,13 @@ function toFacets (rows: FacetRow[], bands: number[]): Facets {
 
 const NO_FACETS: Facets = { categories: [], brands: [], priceBands: [] }
 
-async function listing (em: EntityManager, settings: CatalogSettings, terms: string[] | undefined, query: BrowseQuery | SearchQuery, sort: ProductSort): Promise<ProductListPage> {
+async function listing (em: EntityManager, settings: CatalogSettings, cache: ResolvedQueries, terms: string[] | undefined, query: BrowseQuery | SearchQuery, sort: ProductSort): Promise<ProductListPage> {
   const filters = filtersOf(query)
   const limit = query.limit ?? 20
   const print = fingerprint(terms, filters, sort)
   const after = query.cursor === undefined ? undefined : readCursor(query.cursor, print, sort)
   const wantsFacets = query.facets === true && after === undefined
-  const search = terms === undefined ? undefined : terms.length === 0 ? null : await resolveSearchQueries(em, terms)
+  const search = terms === undefined ? undefined : terms.length === 0 ? null : await searchQueriesFor(em, cache, terms)
   if (search === null) return { items: [], nextCursor: null, ...(wantsFacets ? { facets: NO_FACETS } : {}) }
   const bands = bandsFor(settings.currency)
   const [rows, facetRows] = await Promise.all([
@@ -137,19 +167,20 @@ async function listing (em: EntityManager, settings: CatalogSettings, terms: str
 }
 
 /** `GET /products`: `ACTIVE` products by filters and sort. */
-export async function browseProducts (em: EntityManager, settings: CatalogSettings, query: BrowseQuery): Promise<ProductListPage> {
-  return await listing(em, settings, undefined, query, query.sort ?? 'newest')
+export async function browseProducts (em: EntityManager, settings: CatalogSettings, cache: ResolvedQueries, query: BrowseQuery): Promise<ProductListPage> {
+  return await listing(em, settings, cache, undefined, query, query.sort ?? 'newest')
 }
 
 /** `GET /products/search`: full-text search with the same filters and sorts, relevance first. */
-export async function searchProducts (em: EntityManager, settings: CatalogSettings, query: SearchQuery): Promise<ProductListPage> {
-  return await listing(em, settings, searchTerms(query.q), query, query.sort ?? 'relevance')
+export async function searchProducts (em: EntityManager, settings: CatalogSettings, cache: ResolvedQueries, query: SearchQuery): Promise<ProductListPage> {
+  return await listing(em, settings, cache, searchTerms(query.q), query, query.sort ?? 'relevance')
 }
 
-export async function suggest (em: EntityManager, q: string): Promise<Suggestions> {
+export async function suggest (em: EntityManager, cache: ResolvedQueries, q: string): Promise<Suggestions> {
   const terms = searchTerms(q)
   if (terms.length === 0) return { products: [], categories: [] }
-  const rows = await findSuggestions(em, terms)
+  const prefixes = await prefixQueriesFor(em, cache, terms)
+  const rows = prefixes === null ? [] : await findSuggestions(em, prefixes)
   const pick = (kind: 'product' | 'category') => rows.filter((row) => row.kind === kind).map(({ id, slug, name }) => ({ id, slug, name }))
   return { products: pick('product'), categories: pick('category') }
 }
