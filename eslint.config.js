@@ -3,7 +3,8 @@ import neostandard from 'neostandard'
 /**
  * The architecture's arrows, enforced: infrastructure (plugins/) and the contract primitives (openapi/)
  * never reach into features (modules/), and a module reaches into another module only through its public
- * surface, its entities (`*.entity.js`) and its services' exported functions (`*.service.js`).
+ * surface: its entities (`*.entity.js`), its services' exported functions (`*.service.js`), and the
+ * representations it lends to other modules' answers (`<module>.contract.js`).
  */
 const boundaries = [
   {
@@ -34,8 +35,8 @@ const boundaries = [
       'no-restricted-imports': ['error', {
         patterns: [
           {
-            regex: '^\\.\\./[^./][^/]*/(?![^/]+\\.(entity|service)\\.js$)',
-            message: 'Another module is used through its entities (*.entity.js) and services (*.service.js) only; its routes, schemas, errors, emails and helpers are its own.'
+            regex: '^\\.\\./[^./][^/]*/(?![^/]+\\.(entity|service|contract)\\.js$)',
+            message: 'Another module is used through its entities (*.entity.js), services (*.service.js) and contract (*.contract.js) only; its routes, schemas, errors, emails and helpers are its own.'
           },
           {
             regex: '^(\\.\\./){2,}modules/',

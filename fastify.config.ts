@@ -15,6 +15,7 @@ import jobsPlugin from './plugins/jobs.js'
 import mailPlugin from './plugins/mail.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import authPlugin from './plugins/auth.js'
+import idempotencyPlugin from './plugins/idempotency.js'
 import { lookupAccount } from './modules/auth/session.service.js'
 import { ROLES, STAFF_ROLES } from './modules/auth/user.entity.js'
 import healthModule from './modules/health/health.module.js'
@@ -25,6 +26,11 @@ import demoModule from './modules/demo/demo.module.js'
 import catalogModule from './modules/catalog/catalog.module.js'
 import mediaModule from './modules/media/media.module.js'
 import storagePlugin from './plugins/storage/storage.js'
+import inventoryModule from './modules/inventory/inventory.module.js'
+import shippingModule from './modules/shipping/shipping.module.js'
+import cartModule from './modules/cart/cart.module.js'
+import ordersModule from './modules/orders/orders.module.js'
+import checkoutModule from './modules/checkout/checkout.module.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
@@ -68,7 +74,12 @@ const ConfigSchema = Type.Object({
   S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
   UPLOAD_MAX_BYTES: Type.Integer({ default: 10_485_760, minimum: 1024, maximum: 1_073_741_824 }),
-  UPLOAD_URL_TTL_SECONDS: Type.Integer({ default: 900, minimum: 1, maximum: 604_800 })
+  UPLOAD_URL_TTL_SECONDS: Type.Integer({ default: 900, minimum: 1, maximum: 604_800 }),
+  IDEMPOTENCY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 720 }),
+  CART_TTL_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 365 }),
+  CART_MAX_LINE_QUANTITY: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
+  LOW_STOCK_THRESHOLD: Type.Integer({ default: 5, minimum: 0, maximum: 1_000_000 }),
+  RETURN_WINDOW_DAYS: Type.Integer({ default: 14, minimum: 0, maximum: 365 })
 })
 
 type EnvironmentConfig = Static<typeof ConfigSchema>
@@ -219,6 +230,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(rateLimitPlugin)
   app.register(storagePlugin)
   app.register(authPlugin, { lookupAccount, roles: ROLES, staffRoles: STAFF_ROLES })
+  app.register(idempotencyPlugin)
   app.register(docsPlugin)
 
   // Modules
@@ -228,6 +240,11 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(customersModule, { prefix: '/api/v1/me' })
   app.register(catalogModule, { prefix: '/api/v1' })
   app.register(mediaModule)
+  app.register(inventoryModule, { prefix: '/api/v1/admin' })
+  app.register(shippingModule, { prefix: '/api/v1' })
+  app.register(cartModule, { prefix: '/api/v1' })
+  app.register(ordersModule, { prefix: '/api/v1' })
+  app.register(checkoutModule, { prefix: '/api/v1' })
   app.register(demoModule)
 
   return app

@@ -16,14 +16,22 @@ import { VariantSchema } from './modules/catalog/variant.entity.js'
 import { ProductImageSchema } from './modules/catalog/product-image.entity.js'
 import { SearchWordSchema } from './modules/catalog/search-word.entity.js'
 import { UploadSchema } from './modules/media/upload.entity.js'
+import { StockAdjustmentSchema } from './modules/catalog/stock-adjustment.entity.js'
+import { ShippingMethodSchema } from './modules/shipping/shipping-method.entity.js'
+import { CartSchema, CartLineSchema } from './modules/cart/cart.entity.js'
+import { OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSchema } from './modules/orders/order.entity.js'
+import { IdempotencyKeySchema } from './plugins/idempotency-key.entity.js'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
-/** Every entity of every module, listed explicitly so discovery never depends on the file layout. */
+/** Every entity of every module (and of the plugins that keep state), listed so discovery never depends on the file layout. */
 export const entities = [
   UserSchema, SessionSchema, RotatedRefreshTokenSchema, OneTimeCodeSchema, AddressSchema,
-  CategorySchema, BrandSchema, TagSchema, ProductSchema, ProductSlugSchema, VariantSchema, ProductImageSchema, SearchWordSchema,
-  UploadSchema
+  CategorySchema, BrandSchema, TagSchema, ProductSchema, ProductSlugSchema, VariantSchema, ProductImageSchema, SearchWordSchema, StockAdjustmentSchema,
+  UploadSchema,
+  ShippingMethodSchema, CartSchema, CartLineSchema,
+  OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSchema,
+  IdempotencyKeySchema
 ]
 
 export interface OrmOptions {

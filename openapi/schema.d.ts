@@ -919,6 +919,422 @@ export interface paths {
         patch: operations["updateProductImage"];
         trace?: never;
     };
+    "/api/v1/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cart, priced now
+         * @description The signed-in customer's cart (by the bearer token; an empty one until something is added), or a guest's
+         *     (by `X-Cart-Token`). Prices and totals are computed from the catalog as it is now; lines flag a changed
+         *     price, stock that no longer covers them, or a product no longer sold. Neither credential is a `401`; an
+         *     unknown or expired cart token is a `404`.
+         */
+        get: operations["getCart"];
+        put?: never;
+        /**
+         * Start a guest cart
+         * @description Creates an empty cart for a visitor who has not signed in, and answers with its token: send it as
+         *     `X-Cart-Token` on the other cart operations, and to `POST /cart/merge` once the visitor signs in. Signed-in
+         *     customers need no token: their one cart is found by their access token. Takes no `Idempotency-Key`: a
+         *     retry makes another empty cart, which is harmless (idle carts are swept).
+         */
+        post: operations["createCart"];
+        /**
+         * Empty the cart
+         * @description Removes every line.
+         */
+        delete: operations["clearCart"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a variant to the cart
+         * @description Adds the variant, or more of it: the same variant twice makes one line. Only variants of `ACTIVE` products
+         *     with stock can be added (`409 PRODUCT_UNAVAILABLE`, `409 OUT_OF_STOCK` with what is available); a line holds
+         *     at most `CART_MAX_LINE_QUANTITY` units (`409 QUANTITY_LIMIT_EXCEEDED`) and a cart at most 100 lines
+         *     (`409 CART_FULL`). An unknown variant is a `404`.
+         */
+        post: operations["addCartItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/items/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a line
+         * @description Removes the line from the cart.
+         */
+        delete: operations["removeCartItem"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a line's quantity
+         * @description Sets the quantity (0 removes the line) and accepts the line's current price. The same limits as adding apply.
+         */
+        patch: operations["updateCartItem"];
+        trace?: never;
+    };
+    "/api/v1/cart/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge a guest cart into mine
+         * @description Customers, once signed in: moves the lines of the guest cart named by `cartToken` into their own cart.
+         *     Quantities of a variant in both add up, capped at what is in stock and at `CART_MAX_LINE_QUANTITY`;
+         *     lines that are no longer sold are dropped. The guest cart is gone afterwards. An unknown token is a `404`.
+         */
+        post: operations["mergeCart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/shipping-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shipping methods for the cart
+         * @description The active shipping methods that serve a country, each with what it costs this cart and the cart's total
+         *     with it: give `addressId` (one of the customer's saved addresses) or `country`, not both.
+         */
+        get: operations["listCartShippingMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Place an order from the cart
+         * @description Customers. Turns the cart into an order in one transaction: prices the cart from the catalog, decrements
+         *     each variant's stock (guarded by its version, retried on a conflict), records the order with snapshots of
+         *     names, SKUs, prices and the shipping address, and empties the cart. Never oversells, whatever the
+         *     concurrency and the number of instances.
+         *
+         *     Refusals write nothing: an empty cart (`409 CART_EMPTY`), a product no longer sold
+         *     (`409 PRODUCT_UNAVAILABLE`, with `variants`), not enough stock (`409 OUT_OF_STOCK`, whose `variants` list
+         *     each short variant with `requested` and `available`), a total other than `expectedTotal` (`409 PRICE_CHANGED`, with the cart as it is now), a
+         *     shipping method that does not serve the address's country (`409 SHIPPING_NOT_AVAILABLE`). An unknown
+         *     address or shipping method is a `404`. Card payments arrive later: `CARD` is a `409 PAYMENT_METHOD_UNAVAILABLE`.
+         *     Requires an `Idempotency-Key`; answers (refusals too) are kept for the key, so a changed request, such as
+         *     a new `expectedTotal` after `PRICE_CHANGED`, takes a new key.
+         */
+        post: operations["checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My orders, newest first
+         * @description Customers: their own orders, newest first, cursor-paginated.
+         */
+        get: operations["listOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One of my orders
+         * @description The order with its items, totals, address, status history and payment status. Another customer's order
+         *     is a `404`.
+         */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel my order
+         * @description Cancels an order that has not shipped; its stock returns. Any other status is a `409` naming the
+         *     transitions allowed from it.
+         */
+        post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/return-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to return items
+         * @description Within `RETURN_WINDOW_DAYS` (14 by default) of delivery, names the items and quantities to return (at most
+         *     what was bought and not yet returned) and why. The order becomes `RETURN_REQUESTED` until staff decide. Too
+         *     late, too many, or another status is a `409`.
+         */
+        post: operations["requestReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders, for staff
+         * @description Staff (`ADMIN`, `MODERATOR`): every order, newest first, filtered by status, payment status, customer,
+         *     number and when it was placed.
+         */
+        get: operations["adminListOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One order, for staff
+         * @description Any order, with its customer and the transitions allowed from its status (and who may make each).
+         */
+        get: operations["adminGetOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Move an order to its next status
+         * @description Staff, one transition at a time, along the order status machine:
+         *
+         *     | from | to | who |
+         *     |---|---|---|
+         *     | `PENDING` | `CONFIRMED` | staff (cash-on-delivery orders wait for this) |
+         *     | `PENDING`, `CONFIRMED` | `CANCELLED` | the customer (`POST /orders/{id}/cancel`), staff; stock returns |
+         *     | `CONFIRMED` | `SHIPPED` | staff |
+         *     | `SHIPPED` | `DELIVERED` | staff |
+         *     | `DELIVERED` | `RETURN_REQUESTED` | the customer (`POST /orders/{id}/return-requests`), within `RETURN_WINDOW_DAYS` of delivery |
+         *     | `RETURN_REQUESTED` | `RETURNED` | admins (the return is accepted; returned items restock) |
+         *     | `RETURN_REQUESTED` | `DELIVERED` | admins (the return is rejected) |
+         *
+         *     Moderators make every staff transition but the return decisions, which are for admins. A transition not
+         *     allowed from the current status, or not to the caller's role, is a `409` (`ORDER_TRANSITION_NOT_ALLOWED`)
+         *     listing the allowed ones. Each change is recorded with who made it and when. With `If-Match` (the order's
+         *     `ETag`), a change based on an older version is a `412`.
+         */
+        patch: operations["updateOrderStatus"];
+        trace?: never;
+    };
+    "/api/v1/admin/shipping-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shipping methods
+         * @description Staff: every shipping method, active or not.
+         */
+        get: operations["adminListShippingMethods"];
+        put?: never;
+        /**
+         * Create a shipping method
+         * @description Staff. A price, optionally free above a subtotal, for the countries it serves, with an estimate of the
+         *     delivery time. Prices are in the shop's currency.
+         */
+        post: operations["createShippingMethod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/shipping-methods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a shipping method
+         * @description Staff. Orders keep their copy of its name and price.
+         */
+        delete: operations["deleteShippingMethod"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a shipping method
+         * @description Staff. Send only what changes. Orders keep the method's name and price as they were.
+         */
+        patch: operations["updateShippingMethod"];
+        trace?: never;
+    };
+    "/api/v1/admin/variants/{id}/stock-adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A variant's stock history
+         * @description Staff: every change of the variant's stock, newest first: manual adjustments, sales, cancellations and returns.
+         */
+        get: operations["listStockAdjustments"];
+        put?: never;
+        /**
+         * Set or adjust a variant's stock
+         * @description Staff. Adds or removes units (`change`), or sets the stock (`setTo`), with a reason; the change is recorded
+         *     with who made it. Guarded by the variant's version, like checkout, so adjustments and sales never lose
+         *     each other's updates; stock never goes below zero (`409 STOCK_WOULD_GO_NEGATIVE`). With `If-Match` (the
+         *     variant's version), an adjustment based on an older version is a `412`. Requires an `Idempotency-Key`.
+         */
+        post: operations["adjustStock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/inventory/low-stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Variants running low
+         * @description Staff: variants of products that are not archived with stock at or under `LOW_STOCK_THRESHOLD` (5 by
+         *     default), the lowest first.
+         */
+        get: operations["listLowStock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/storage/{key}": {
         parameters: {
             query?: never;
@@ -1733,6 +2149,342 @@ export interface components {
              */
             primary?: true;
         };
+        /** @description A line of the cart, priced from the catalog as it is now. */
+        CartLine: {
+            id: components["schemas"]["Id"];
+            variantId: components["schemas"]["Id"];
+            productId: components["schemas"]["Id"];
+            productSlug: components["schemas"]["Slug"];
+            productName: string;
+            variantTitle: string;
+            sku: string;
+            image: components["schemas"]["ImageRef"] | null;
+            unitPrice: components["schemas"]["Money"];
+            /** @description The unit price when the line was added (or its quantity last changed). */
+            addedUnitPrice: components["schemas"]["Money"];
+            /** @description The price is no longer the one the line was added at. */
+            priceChanged: boolean;
+            quantity: number;
+            lineTotal: components["schemas"]["Money"];
+            /** @description False when the product is no longer `ACTIVE`; checkout refuses such a cart. */
+            purchasable: boolean;
+            /** @description True when the variant's stock no longer covers the quantity. */
+            stockShort: boolean;
+        };
+        /** @description The discount code applied to the cart, and what it takes off (or why it does not apply). */
+        CartDiscount: {
+            code: string;
+            applies: boolean;
+            /**
+             * @description Why the code does not apply now, when it does not.
+             * @example MINIMUM_NOT_REACHED
+             */
+            reason: string | null;
+            amount: components["schemas"]["Money"];
+            freeShipping: boolean;
+            /** @description The discount on each line it applies to; the parts add up to `amount` exactly. */
+            lines: {
+                lineId: components["schemas"]["Id"];
+                amount: components["schemas"]["Money"];
+            }[];
+        };
+        /**
+         * @description The cart with every price and total computed by the server from the current catalog. Shipping is
+         *     added at checkout; `GET /cart/shipping-methods` gives each method's price and the total with it.
+         */
+        Cart: {
+            id: components["schemas"]["Id"];
+            items: components["schemas"]["CartLine"][];
+            /** @description Units in the cart. */
+            itemCount: number;
+            subtotal: components["schemas"]["Money"];
+            discount: components["schemas"]["CartDiscount"] | null;
+            /** @description The subtotal less the discount (never below zero), before shipping. */
+            total: components["schemas"]["Money"];
+            updatedAt: components["schemas"]["Timestamp"];
+            /** @description When the cart is removed if nothing changes it (`CART_TTL_DAYS` after its last change). */
+            expiresAt: components["schemas"]["Timestamp"];
+        };
+        /** @description A new guest cart and the token that names it; send the token as `X-Cart-Token`. */
+        GuestCart: {
+            /** @description Unguessable; shown this once. Keep it like a password. */
+            cartToken: string;
+            cart: components["schemas"]["Cart"];
+        };
+        AddCartItemRequest: {
+            variantId: components["schemas"]["Id"];
+            /** @description Added to the line when the variant is already in the cart; a line holds at most `CART_MAX_LINE_QUANTITY` (10 by default). */
+            quantity: number;
+        };
+        UpdateCartItemRequest: {
+            /** @description The new quantity; 0 removes the line. Changing it also accepts the line's current price. */
+            quantity: number;
+        };
+        MergeCartRequest: {
+            cartToken: string;
+        };
+        DeliveryEstimate: {
+            min: number;
+            max: number;
+        };
+        CartShippingMethod: {
+            id: components["schemas"]["Id"];
+            name: string;
+            /** @description What shipping this cart costs with this method (0 when free above the threshold). */
+            price: components["schemas"]["Money"];
+            freeAbove: components["schemas"]["Money"] | null;
+            estimatedDays: components["schemas"]["DeliveryEstimate"];
+            /** @description The cart's total with this shipping: what `expectedTotal` at checkout should be. */
+            total: components["schemas"]["Money"];
+        };
+        CartShippingMethods: {
+            country: components["schemas"]["CountryCode"];
+            items: components["schemas"]["CartShippingMethod"][];
+        };
+        /** @description A shipping address given at checkout instead of a saved one. */
+        CheckoutAddress: {
+            fullName: components["schemas"]["PersonName"];
+            company?: components["schemas"]["OptionalAddressText"];
+            line1: components["schemas"]["AddressText"];
+            line2?: components["schemas"]["OptionalAddressText"];
+            city: components["schemas"]["AddressText"];
+            region?: components["schemas"]["OptionalAddressText"];
+            postalCode: string;
+            country: components["schemas"]["CountryCode"];
+            phone?: components["schemas"]["Phone"] | null;
+        };
+        /**
+         * @description `COD`: cash on delivery. `CARD`: a card payment (Stripe).
+         * @enum {string}
+         */
+        PaymentMethod: "COD" | "CARD";
+        /** @description Exactly one of `addressId` and `address`. */
+        CheckoutRequest: {
+            addressId?: components["schemas"]["Id"];
+            address?: components["schemas"]["CheckoutAddress"];
+            shippingMethodId: components["schemas"]["Id"];
+            paymentMethod: components["schemas"]["PaymentMethod"];
+            /**
+             * @description The total the customer was shown (a `total` from `GET /cart/shipping-methods`). When prices have
+             *     changed since, checkout answers `409 PRICE_CHANGED` with the cart as it is now, and writes nothing.
+             */
+            expectedTotal: components["schemas"]["Money"];
+            note?: string;
+        };
+        /** @enum {string} */
+        OrderStatus: "PENDING" | "CONFIRMED" | "SHIPPED" | "DELIVERED" | "CANCELLED" | "RETURN_REQUESTED" | "RETURNED";
+        /** @enum {string} */
+        PaymentStatus: "UNPAID" | "PAID" | "PARTIALLY_REFUNDED" | "REFUNDED";
+        /** @description A line of the order, with the names, SKU and price as they were when it was placed. */
+        OrderItem: {
+            id: components["schemas"]["Id"];
+            productId: components["schemas"]["Id"];
+            variantId: components["schemas"]["Id"];
+            productName: string;
+            variantTitle: string;
+            sku: string;
+            unitPrice: components["schemas"]["Money"];
+            quantity: number;
+            lineTotal: components["schemas"]["Money"];
+            /** @description The part of the order's discount this line carries. */
+            discount: components["schemas"]["Money"];
+            returnedQuantity: number;
+        };
+        /** @description The shipping address as it was when the order was placed. */
+        OrderAddress: {
+            fullName: string;
+            company: string | null;
+            line1: string;
+            line2: string | null;
+            city: string;
+            region: string | null;
+            postalCode: string;
+            country: string;
+            phone: string | null;
+        };
+        /** @description Who made a change; `SYSTEM` for the shop's own jobs and providers' callbacks. */
+        OrderActor: {
+            /** @enum {string} */
+            role: "CUSTOMER" | "ADMIN" | "MODERATOR" | "SYSTEM";
+            id: components["schemas"]["Id"] | null;
+        };
+        OrderStatusChange: {
+            from: components["schemas"]["OrderStatus"] | null;
+            to: components["schemas"]["OrderStatus"];
+            at: components["schemas"]["Timestamp"];
+            by: components["schemas"]["OrderActor"];
+            note: string | null;
+        };
+        ReturnItem: {
+            orderItemId: components["schemas"]["Id"];
+            quantity: number;
+        };
+        ReturnRequest: {
+            id: components["schemas"]["Id"];
+            /** @enum {string} */
+            status: "REQUESTED" | "ACCEPTED" | "REJECTED";
+            reason: string;
+            items: components["schemas"]["ReturnItem"][];
+            createdAt: components["schemas"]["Timestamp"];
+            decidedAt: components["schemas"]["Timestamp"] | null;
+            decisionNote: string | null;
+        };
+        Order: {
+            id: components["schemas"]["Id"];
+            /**
+             * @description A human-friendly number, unique and increasing, for customers and support.
+             * @example 100042
+             */
+            number: string;
+            status: components["schemas"]["OrderStatus"];
+            paymentStatus: components["schemas"]["PaymentStatus"];
+            paymentMethod: components["schemas"]["PaymentMethod"];
+            items: components["schemas"]["OrderItem"][];
+            subtotal: components["schemas"]["Money"];
+            discountTotal: components["schemas"]["Money"];
+            shippingTotal: components["schemas"]["Money"];
+            total: components["schemas"]["Money"];
+            discountCode: string | null;
+            shippingAddress: components["schemas"]["OrderAddress"];
+            shippingMethod: {
+                id: components["schemas"]["Id"] | null;
+                name: string;
+                price: components["schemas"]["Money"];
+            };
+            note: string | null;
+            /** @description Every change of status, oldest first, with who made it and when. */
+            statusHistory: components["schemas"]["OrderStatusChange"][];
+            returnRequests: components["schemas"]["ReturnRequest"][];
+            placedAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        OrderSummary: {
+            id: components["schemas"]["Id"];
+            number: string;
+            status: components["schemas"]["OrderStatus"];
+            paymentStatus: components["schemas"]["PaymentStatus"];
+            paymentMethod: components["schemas"]["PaymentMethod"];
+            total: components["schemas"]["Money"];
+            itemCount: number;
+            placedAt: components["schemas"]["Timestamp"];
+        };
+        OrderPage: {
+            items: components["schemas"]["OrderSummary"][];
+            nextCursor: string | null;
+        };
+        CancelOrderRequest: {
+            reason?: string;
+        };
+        CreateReturnRequest: {
+            items: components["schemas"]["ReturnItem"][];
+            reason: string;
+        };
+        OrderCustomer: {
+            id: components["schemas"]["Id"];
+            email: string;
+            name: string;
+        };
+        AdminOrderSummary: {
+            id: components["schemas"]["Id"];
+            number: string;
+            status: components["schemas"]["OrderStatus"];
+            paymentStatus: components["schemas"]["PaymentStatus"];
+            paymentMethod: components["schemas"]["PaymentMethod"];
+            total: components["schemas"]["Money"];
+            itemCount: number;
+            placedAt: components["schemas"]["Timestamp"];
+            customer: components["schemas"]["OrderCustomer"];
+        };
+        AdminOrderPage: {
+            items: components["schemas"]["AdminOrderSummary"][];
+            nextCursor: string | null;
+        };
+        OrderTransition: {
+            to: components["schemas"]["OrderStatus"];
+            roles: ("CUSTOMER" | "ADMIN" | "MODERATOR")[];
+        };
+        /** @description An order as staff see it, with its customer and the transitions allowed from its status. */
+        AdminOrder: {
+            order: components["schemas"]["Order"];
+            customer: components["schemas"]["OrderCustomer"];
+            allowedTransitions: components["schemas"]["OrderTransition"][];
+        };
+        UpdateOrderRequest: {
+            status: components["schemas"]["OrderStatus"];
+            note?: string;
+        };
+        ShippingMethod: {
+            id: components["schemas"]["Id"];
+            /** @example Standard delivery */
+            name: string;
+            price: components["schemas"]["Money"];
+            /** @description Free for carts whose subtotal reaches this; null for never free. */
+            freeAbove: components["schemas"]["Money"] | null;
+            countries: components["schemas"]["CountryCode"][];
+            estimatedDays: components["schemas"]["DeliveryEstimate"];
+            active: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        ShippingMethodPage: {
+            items: components["schemas"]["ShippingMethod"][];
+            nextCursor: string | null;
+        };
+        CreateShippingMethodRequest: {
+            name: components["schemas"]["CatalogName"];
+            price: components["schemas"]["PriceInput"];
+            freeAbove?: components["schemas"]["PriceInput"] | null;
+            countries: components["schemas"]["CountryCode"][];
+            estimatedDays: components["schemas"]["DeliveryEstimate"];
+            active?: boolean;
+        };
+        UpdateShippingMethodRequest: {
+            name?: components["schemas"]["CatalogName"];
+            price?: components["schemas"]["PriceInput"];
+            freeAbove?: components["schemas"]["PriceInput"] | null;
+            countries?: components["schemas"]["CountryCode"][];
+            estimatedDays?: components["schemas"]["DeliveryEstimate"];
+            active?: boolean;
+        };
+        /** @description One change of a variant's stock, with why, by whom, and the order that caused it. */
+        StockAdjustment: {
+            id: components["schemas"]["Id"];
+            variantId: components["schemas"]["Id"];
+            /** @enum {string} */
+            kind: "INITIAL" | "MANUAL" | "CHECKOUT" | "CANCELLATION" | "RETURN";
+            before: number;
+            after: number;
+            change: number;
+            reason: string;
+            orderId: components["schemas"]["Id"] | null;
+            actor: components["schemas"]["OrderActor"];
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        StockAdjustmentPage: {
+            items: components["schemas"]["StockAdjustment"][];
+            nextCursor: string | null;
+        };
+        /** @description Exactly one of `change` (add or remove units) and `setTo` (the new stock). */
+        StockAdjustmentRequest: {
+            change?: number;
+            setTo?: number;
+            reason: string;
+        };
+        LowStockVariant: {
+            variantId: components["schemas"]["Id"];
+            sku: string;
+            variantTitle: string;
+            productId: components["schemas"]["Id"];
+            productName: string;
+            productStatus: components["schemas"]["ProductStatus"];
+            stock: number;
+        };
+        LowStockPage: {
+            /** @description `LOW_STOCK_THRESHOLD`: variants at or under it are listed. */
+            threshold: number;
+            items: components["schemas"]["LowStockVariant"][];
+            nextCursor: string | null;
+        };
         Liveness: {
             /** @constant */
             status: "ok";
@@ -2337,6 +3089,44 @@ export interface components {
                 "application/json": components["schemas"]["ProductImage"];
             };
         };
+        /** @description The `Idempotency-Key` was already used for a request with another body (or another operation). */
+        IdempotencyKeyReused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:idempotency-key-reused",
+                 *       "title": "Unprocessable Content",
+                 *       "status": 422,
+                 *       "detail": "This Idempotency-Key was used for a different request; use a new key for a new request.",
+                 *       "instance": "/api/v1/checkout",
+                 *       "code": "IDEMPOTENCY_KEY_REUSED"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description This operation moves money or stock and needs an `Idempotency-Key` header. */
+        IdempotencyKeyRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:idempotency-key-required",
+                 *       "title": "Precondition Required",
+                 *       "status": 428,
+                 *       "detail": "Send an Idempotency-Key header, so that retrying this request can never perform it twice.",
+                 *       "instance": "/api/v1/checkout",
+                 *       "code": "IDEMPOTENCY_KEY_REQUIRED"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The instance cannot serve traffic right now (its database is unreachable). */
         ServiceUnavailable: {
             headers: {
@@ -2424,6 +3214,17 @@ export interface components {
          * @example true
          */
         WithFacets: boolean;
+        /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+        CartToken: string;
+        /**
+         * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+         *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+         *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+         *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+         *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+         * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+         */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: {
@@ -2443,6 +3244,15 @@ export interface components {
          * @example public, max-age=60
          */
         CacheControl: string;
+        /** @description `true` when this is the kept answer to an earlier request with the same `Idempotency-Key`. */
+        IdempotentReplayed: "true";
+        /**
+         * @description How the checkout went, for monitoring: `attempts` (the transactions it took; more than one after a lost
+         *     race) and `conflicts` (variants another checkout changed between this one's pricing and its lock,
+         *     resolved under the lock without starting again).
+         * @example attempts;desc="1", conflicts;desc="0"
+         */
+        ServerTiming: string;
     };
     pathItems: never;
 }
@@ -4303,6 +5113,925 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getCart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+                "X-Cart-Token"?: components["parameters"]["CartToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new cart and its token. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestCart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    clearCart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+                "X-Cart-Token"?: components["parameters"]["CartToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart, empty. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    addCartItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+                "X-Cart-Token"?: components["parameters"]["CartToken"];
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "variantId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f64",
+                 *       "quantity": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["AddCartItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    removeCartItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+                "X-Cart-Token"?: components["parameters"]["CartToken"];
+            };
+            path: {
+                itemId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateCartItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+                "X-Cart-Token"?: components["parameters"]["CartToken"];
+            };
+            path: {
+                itemId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "quantity": 3
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateCartItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    mergeCart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "cartToken": "kq3h0cN4o4Yc1Xr8mJm5Qq2wF9vX1c0d2yR7bT5uN3s"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MergeCartRequest"];
+            };
+        };
+        responses: {
+            /** @description The cart. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCartShippingMethods: {
+        parameters: {
+            query?: {
+                /** @description A saved address of the signed-in customer. */
+                addressId?: components["schemas"]["Id"];
+                /** @description An ISO 3166-1 alpha-2 country. */
+                country?: components["schemas"]["CountryCode"];
+            };
+            header?: {
+                /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+                "X-Cart-Token"?: components["parameters"]["CartToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The methods. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartShippingMethods"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    checkout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "addressId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "shippingMethodId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f70",
+                 *       "paymentMethod": "COD",
+                 *       "expectedTotal": {
+                 *         "amount": 26800,
+                 *         "currency": "USD"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description The order. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Server-Timing": components["headers"]["ServerTiming"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            428: components["responses"]["IdempotencyKeyRequired"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cancelOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Ordered the wrong size"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CancelOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The cancelled order. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    requestReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "orderItemId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f71",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "reason": "It arrived scratched"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description The order, with the return request. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminListOrders: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status. */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Only orders with this payment status. */
+                paymentStatus?: components["schemas"]["PaymentStatus"];
+                /** @description Only this customer's orders. */
+                customerId?: components["schemas"]["Id"];
+                /** @description The order with this number. */
+                number?: string;
+                /** @description Placed at or after this instant. */
+                placedFrom?: components["schemas"]["Timestamp"];
+                /** @description Placed before this instant. */
+                placedTo?: components["schemas"]["Timestamp"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminGetOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateOrderStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "SHIPPED",
+                 *       "note": "Sent with the morning van"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminListShippingMethods: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of shipping methods. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethodPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Standard delivery",
+                 *       "price": {
+                 *         "amount": 499,
+                 *         "currency": "USD"
+                 *       },
+                 *       "freeAbove": {
+                 *         "amount": 5000,
+                 *         "currency": "USD"
+                 *       },
+                 *       "countries": [
+                 *         "US",
+                 *         "CA"
+                 *       ],
+                 *       "estimatedDays": {
+                 *         "min": 2,
+                 *         "max": 5
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateShippingMethodRequest"];
+            };
+        };
+        responses: {
+            /** @description The shipping method. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethod"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateShippingMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateShippingMethodRequest"];
+            };
+        };
+        responses: {
+            /** @description The shipping method. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingMethod"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listStockAdjustments: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of adjustments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockAdjustmentPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adjustStock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "change": 24,
+                 *       "reason": "Delivery from the supplier"
+                 *     }
+                 */
+                "application/json": components["schemas"]["StockAdjustmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The adjustment. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockAdjustment"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            428: components["responses"]["IdempotencyKeyRequired"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listLowStock: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of variants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LowStockPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
         };
     };

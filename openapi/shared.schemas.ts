@@ -99,3 +99,7 @@ export interface Page<T> {
 export function problemResponses<const S extends readonly number[]> (...statuses: S): { [K in S[number]]: typeof ProblemSchema } {
   return Object.fromEntries(statuses.map((status) => [status, ProblemSchema])) as { [K in S[number]]: typeof ProblemSchema }
 }
+
+/** `Idempotency-Key` (components/parameters/IdempotencyKey), on the unsafe operations that accept one. */
+export const IdempotencyKeySchema = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' })
+export const IdempotencyHeadersSchema = Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKeySchema) })

@@ -14,8 +14,8 @@ export interface ScheduledJob {
 declare module 'fastify' {
   interface FastifyInstance {
     scheduleJob: (job: ScheduledJob) => void
-    /** Runs a job once now, under its lock; false when another instance holds it. */
-    runJobOnce: (job: ScheduledJob) => Promise<boolean>
+    /** Runs a job (or a scheduled one, by name) once now, under its lock; false when another instance holds it. */
+    runJobOnce: (job: ScheduledJob | string) => Promise<boolean>
   }
 }
 
@@ -27,7 +27,11 @@ declare module 'fastify' {
 export default fp(async (app) => {
   await app.register(fastifySchedule)
 
-  async function runJobOnce (job: ScheduledJob): Promise<boolean> {
+  const scheduled = new Map<string, ScheduledJob>()
+
+  async function runJobOnce (jobOrName: ScheduledJob | string): Promise<boolean> {
+    const job = typeof jobOrName === 'string' ? scheduled.get(jobOrName) : jobOrName
+    if (job === undefined) throw new Error(`no job named ${String(jobOrName)} is scheduled`)
     return await app.orm.em.fork().transactional(async (em) => {
       if (!await tryLockForTransaction(em, `job:${job.name}`)) return false
       await job.run(em)
@@ -37,6 +41,7 @@ export default fp(async (app) => {
 
   app.decorate('runJobOnce', runJobOnce)
   app.decorate('scheduleJob', (job: ScheduledJob) => {
+    scheduled.set(job.name, job)
     const task = new AsyncTask(job.name, async () => { await runJobOnce(job) }, (error) => {
       app.log.error({ err: error, job: job.name }, 'scheduled job failed')
     })

@@ -106,9 +106,10 @@ const STATUS_CODES: Record<number, string> = {
 const CONSTRAINT_PROBLEMS = new Map<string, () => ProblemError>()
 
 /**
- * Names the problem a unique constraint's violation means, for the race a service's own check cannot
- * close (two requests claiming one slug at once): that request then gets the same problem as if the
- * check had caught it. Modules register their constraints when their errors module loads.
+ * Names the problem a unique or foreign-key constraint's violation means: for the race a service's own
+ * check cannot close (two requests claiming one slug at once), and for references another module guards
+ * (orders keep their products). The request then gets the same problem as if a check had caught it.
+ * Modules register their constraints when their errors module loads.
  */
 export function problemForConstraint (constraint: string, problem: () => ProblemError): void {
   CONSTRAINT_PROBLEMS.set(constraint, problem)
@@ -150,6 +151,8 @@ export function toProblem (error: unknown, instance: string): ProblemReply {
     return { problem: buildProblem(409, 'ALREADY_EXISTS', 'A resource with the same unique value already exists.', instance), headers: {} }
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
+    const named = CONSTRAINT_PROBLEMS.get((error as { constraint?: string }).constraint ?? '')
+    if (named !== undefined) return toProblem(named(), instance)
     return { problem: buildProblem(409, 'REFERENCE_CONFLICT', 'The resource is referenced by, or refers to, a resource that does not allow this change.', instance), headers: {} }
   }
 

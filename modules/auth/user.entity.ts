@@ -45,3 +45,23 @@ UserSchema.setClass(User)
 export async function lockUser (tx: EntityManager, id: string): Promise<User> {
   return await tx.findOneOrFail(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
 }
+
+/** Who made a recorded change: an account, or the shop itself (`SYSTEM`: jobs and providers' callbacks). */
+export const ACTOR_ROLES = [...ROLES, 'SYSTEM'] as const
+export type ActorRole = typeof ACTOR_ROLES[number]
+export interface Actor {
+  role: ActorRole
+  id: string | null
+}
+
+export const SYSTEM_ACTOR: Actor = { role: 'SYSTEM', id: null }
+
+export function actorOf (account: { id: string, role: Role }): Actor {
+  return { role: account.role, id: account.id }
+}
+
+/** An actor's columns on a record of a change: the role, and the account while it exists. */
+export const actorProperties = {
+  actorRole: p.enum(ACTOR_ROLES),
+  actor: () => p.manyToOne(UserSchema).nullable().deleteRule('set null')
+}

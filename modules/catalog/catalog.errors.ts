@@ -21,12 +21,6 @@ export const categoryNotEmpty = (products: number, children: number): ProblemErr
 export const brandInUse = (products: number): ProblemError =>
   new ProblemError(409, 'BRAND_IN_USE', `${products} products carry this brand; name the brand they change to with ?moveProductsTo=.`, { extensions: { products } })
 
-export const productInUse = (): ProblemError =>
-  new ProblemError(409, 'PRODUCT_IN_USE', 'Orders or carts reference this product; archive it instead of deleting it.')
-
-export const variantInUse = (): ProblemError =>
-  new ProblemError(409, 'VARIANT_IN_USE', 'Orders or carts reference this variant; it cannot be deleted.')
-
 export const lastVariant = (): ProblemError =>
   new ProblemError(409, 'LAST_VARIANT', 'A product keeps at least one variant; delete or archive the product instead.')
 

@@ -1,5 +1,5 @@
 import type { Money } from '../../openapi/shared.schemas.js'
-import { invalidField } from '../../plugins/problem.js'
+import { amountIn, money as moneyIn } from '../../plugins/money.js'
 
 /** What the catalog's use cases need besides the EntityManager. */
 export interface CatalogSettings {
@@ -10,11 +10,10 @@ export interface CatalogSettings {
 }
 
 export function money (settings: CatalogSettings, amount: number): Money {
-  return { amount, currency: settings.currency }
+  return moneyIn(settings.currency, amount)
 }
 
 /** A price sent by staff, in minor units of the shop's currency; another currency is a 400 at `pointer`. */
 export function priceAmount (settings: CatalogSettings, price: Money, pointer: string): number {
-  if (price.currency !== settings.currency) throw invalidField(`${pointer}/currency`, `must be the shop's currency, ${settings.currency}`)
-  return price.amount
+  return amountIn(settings.currency, price, pointer)
 }

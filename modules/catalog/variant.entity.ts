@@ -11,7 +11,8 @@ export const VariantSchema = defineEntity({
   tableName: 'variants',
   indexes: [
     { name: 'variants_sku_unique', expression: 'create unique index "variants_sku_unique" on "variants" (lower("sku"))' },
-    { name: 'variants_in_stock', expression: 'create index "variants_in_stock" on "variants" ("product_id") where "stock" > 0' }
+    { name: 'variants_in_stock', expression: 'create index "variants_in_stock" on "variants" ("product_id") where "stock" > 0' },
+    { name: 'variants_by_stock', properties: ['stock', 'id'] }
   ],
   uniques: [{ name: 'variants_product_options_unique', properties: ['product', 'optionKey'] }],
   properties: {

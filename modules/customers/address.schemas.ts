@@ -24,9 +24,9 @@ export type Address = Static<typeof AddressSchema>
 
 export const AddressPageSchema = PageSchema(AddressSchema)
 
-const AddressTextSchema = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
-const OptionalAddressTextSchema = Nullable(Type.String({ maxLength: 200 }))
-const PostalCodeSchema = Type.String({ minLength: 1, maxLength: 20, pattern: '\\S' })
+export const AddressTextSchema = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+export const OptionalAddressTextSchema = Nullable(Type.String({ maxLength: 200 }))
+export const PostalCodeSchema = Type.String({ minLength: 1, maxLength: 20, pattern: '\\S' })
 
 const addressFields = {
   label: Type.Optional(OptionalAddressTextSchema),

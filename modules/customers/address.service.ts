@@ -6,7 +6,7 @@ import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js
 import type { Page, PageQuery } from '../../openapi/shared.schemas.js'
 import { lockUser } from '../auth/user.entity.js'
 import { Address as AddressEntity } from './address.entity.js'
-import { ISO_COUNTRY_CODES } from './countries.js'
+import { ISO_COUNTRY_CODES } from '../../openapi/countries.js'
 import { addressBookFull } from './customers.errors.js'
 import type { Address, CreateAddressRequest, UpdateAddressRequest } from './address.schemas.js'
 

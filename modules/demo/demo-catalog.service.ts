@@ -144,13 +144,16 @@ export async function seedDemoCatalog (em: EntityManager, storage: ObjectStorage
           select colour, (ordinality - 1)::int as position
             from jsonb_array_elements_text(coalesce(p.options -> 0 -> 'values', '[null]'::jsonb)) with ordinality as v(colour)
         ) o`.execute(db)
+    await sql`
+      insert into stock_adjustments (id, variant_id, kind, before, after, reason, actor_role, created_at)
+      select pg_temp.uuid_v7(created_at), id, 'INITIAL', 0, stock, 'Demo catalog', 'SYSTEM', created_at from variants where stock > 0`.execute(db)
     await sql`insert into product_slugs (slug, product_id, created_at) select slug, id, created_at from products`.execute(db)
     await reindexProducts(tx, { all: true })
   })
   if (options.images) await addPlaceholderImages(em, storage)
   // Fresh statistics (or the planner misjudges every filter of a catalog that appeared at once), and a
   // visibility map, so that counts read the indexes only.
-  await sql`vacuum analyze categories, brands, tags, products, variants, product_images, search_words`.execute(em.getKysely())
+  await sql`vacuum analyze categories, brands, tags, products, variants, stock_adjustments, product_images, search_words`.execute(em.getKysely())
   return options.products
 }
 

@@ -1,0 +1,266 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { EntityManager } from '@mikro-orm/postgresql'
+import { sql } from 'kysely'
+import { uuidv7 } from 'uuidv7'
+import type { Money } from '../../openapi/shared.schemas.js'
+import { money as moneyIn } from '../../plugins/money.js'
+import { outOfStock } from '../inventory/inventory.service.js'
+import { Cart as CartEntity, CartLine as CartLineEntity } from './cart.entity.js'
+import { cartEmpty, cartFull, cartLineNotFound, cartNotFound, noCart, productUnavailable, quantityLimitExceeded, variantNotFound } from './cart.errors.js'
+import { customerCart, findPricedLines, guestCart, lockCart, touchCart, type CartRow, type PricedLineRow } from './cart.repository.js'
+import type { AddCartItemRequest, Cart, CartLine, GuestCart, UpdateCartItemRequest } from './cart.schemas.js'
+
+/** What the cart's use cases need besides the EntityManager. */
+export interface CartSettings {
+  currency: string
+  urlOf: (key: string) => string
+  /** CART_MAX_LINE_QUANTITY */
+  maxLineQuantity: number
+  /** CART_TTL_DAYS */
+  ttlDays: number
+}
+
+/** A cart holds at most this many lines. */
+const MAX_LINES = 100
+
+/** Whose cart a request is about: a signed-in customer's, or the guest's whose token it sends. */
+export type CartOwner = { customerId: string } | { tokenHash: string }
+
+export function cartSettingsFrom (config: { SHOP_CURRENCY: string, CART_MAX_LINE_QUANTITY: number, CART_TTL_DAYS: number }, urlOf: (key: string) => string): CartSettings {
+  return { currency: config.SHOP_CURRENCY, urlOf, maxLineQuantity: config.CART_MAX_LINE_QUANTITY, ttlDays: config.CART_TTL_DAYS }
+}
+
+/** A signed-in customer's bearer token names their cart, and then any cart token is ignored; else the token does. */
+export function cartOwnerOf (customerId: string | undefined, cartToken: string | undefined): CartOwner {
+  if (customerId !== undefined) return { customerId }
+  if (cartToken !== undefined) return { tokenHash: hashCartToken(cartToken) }
+  throw noCart()
+}
+
+/** Guest cart tokens are kept only as their SHA-256: a copy of the database does not hand out carts. */
+export function hashCartToken (token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+function money (settings: CartSettings, amount: number): Money {
+  return moneyIn(settings.currency, amount)
+}
+
+function toLine (settings: CartSettings, row: PricedLineRow): CartLine {
+  return {
+    id: row.id,
+    variantId: row.variant_id,
+    productId: row.product_id,
+    productSlug: row.product_slug,
+    productName: row.product_name,
+    variantTitle: row.variant_title,
+    sku: row.sku,
+    image: row.image_key === null
+      ? null
+      : { url: settings.urlOf(row.image_key), alt: row.image_alt, width: row.image_width ?? 1, height: row.image_height ?? 1 },
+    unitPrice: money(settings, row.price),
+    addedUnitPrice: money(settings, row.added_unit_price),
+    priceChanged: row.price !== row.added_unit_price,
+    quantity: row.quantity,
+    lineTotal: money(settings, row.price * row.quantity),
+    purchasable: row.product_status === 'ACTIVE',
+    stockShort: row.stock < row.quantity
+  }
+}
+
+/** The cart as the catalog prices it now. Lines no longer sold are shown, flagged, and count in no total. */
+export function toCart (settings: CartSettings, cart: CartRow, rows: PricedLineRow[]): Cart {
+  const items = rows.map((row) => toLine(settings, row))
+  const counted = items.filter((item) => item.purchasable)
+  const subtotal = counted.reduce((sum, item) => sum + item.lineTotal.amount, 0)
+  const updatedAt = new Date(cart.updated_at)
+  return {
+    id: cart.id,
+    items,
+    itemCount: counted.reduce((sum, item) => sum + item.quantity, 0),
+    subtotal: money(settings, subtotal),
+    discount: null,
+    total: money(settings, subtotal),
+    updatedAt: updatedAt.toISOString(),
+    expiresAt: new Date(updatedAt.getTime() + settings.ttlDays * 86_400_000).toISOString()
+  }
+}
+
+/** The customer's cart (made on first use), or the guest's by token: 404 for a token naming no cart. */
+async function findCart (em: EntityManager, owner: CartOwner): Promise<CartRow> {
+  if ('customerId' in owner) return await customerCart(em, owner.customerId, uuidv7())
+  const cart = await guestCart(em, owner.tokenHash)
+  if (cart === undefined) throw cartNotFound()
+  return cart
+}
+
+export async function getCart (em: EntityManager, settings: CartSettings, owner: CartOwner): Promise<Cart> {
+  const cart = await findCart(em, owner)
+  return toCart(settings, cart, await findPricedLines(em, cart.id))
+}
+
+/** A new, empty guest cart and its token, shown this once. */
+export async function createGuestCart (em: EntityManager, settings: CartSettings): Promise<GuestCart> {
+  const cartToken = randomBytes(32).toString('base64url')
+  const cart = em.create(CartEntity, { tokenHash: hashCartToken(cartToken) })
+  await em.flush()
+  return { cartToken, cart: toCart(settings, { id: cart.id, customer_id: null, updated_at: cart.updatedAt }, []) }
+}
+
+/**
+ * Applies a change to the owner's cart under the cart's row lock (changes to one cart are serialised, so
+ * two requests adding the same variant make one line), moves its idle clock, and answers with the cart.
+ */
+async function changeCart (em: EntityManager, settings: CartSettings, owner: CartOwner, change: (tx: EntityManager, cartId: string) => Promise<void>): Promise<Cart> {
+  const { id } = await findCart(em, owner)
+  return await em.transactional(async (tx) => {
+    const cart = await lockCart(tx, id)
+    // Swept, or merged into a customer's cart, since it was found.
+    if (cart === undefined) throw cartNotFound()
+    await change(tx, cart.id)
+    await tx.flush()
+    const updatedAt = await touchCart(tx, cart.id)
+    return toCart(settings, { ...cart, updated_at: updatedAt }, await findPricedLines(tx, cart.id))
+  })
+}
+
+interface SellableVariant {
+  id: string
+  sku: string
+  price: number
+  stock: number
+  product_status: 'DRAFT' | 'ACTIVE' | 'ARCHIVED'
+  product_name: string
+}
+
+async function findSellableVariant (tx: EntityManager, variantId: string): Promise<SellableVariant> {
+  const { rows: [variant] } = await sql<SellableVariant>`
+    select v.id, v.sku, v.price, v.stock, p.status as product_status, p.name as product_name
+      from variants v join products p on p.id = v.product_id where v.id = ${variantId}`.execute(tx.getKysely())
+  // Drafts are not public: their variants are as unknown to shoppers as ids that never existed.
+  if (variant === undefined || variant.product_status === 'DRAFT') throw variantNotFound()
+  if (variant.product_status !== 'ACTIVE') throw productUnavailable([{ variantId, productName: variant.product_name }])
+  return variant
+}
+
+/** A line may hold `quantity` units of `variant`: within the per-line limit and the stock. */
+function assertQuantity (settings: CartSettings, variant: SellableVariant, quantity: number): void {
+  if (quantity > settings.maxLineQuantity) throw quantityLimitExceeded(settings.maxLineQuantity)
+  if (quantity > variant.stock) throw outOfStock([{ variantId: variant.id, sku: variant.sku, requested: quantity, available: variant.stock }])
+}
+
+export async function addCartItem (em: EntityManager, settings: CartSettings, owner: CartOwner, input: AddCartItemRequest): Promise<Cart> {
+  return await changeCart(em, settings, owner, async (tx, cartId) => {
+    const variant = await findSellableVariant(tx, input.variantId)
+    const line = await tx.findOne(CartLineEntity, { cart: cartId, variant: input.variantId })
+    const quantity = (line?.quantity ?? 0) + input.quantity
+    assertQuantity(settings, variant, quantity)
+    if (line !== null) {
+      line.quantity = quantity
+      line.addedUnitPrice = variant.price
+      return
+    }
+    if (await tx.count(CartLineEntity, { cart: cartId }) >= MAX_LINES) throw cartFull(MAX_LINES)
+    tx.create(CartLineEntity, { cart: cartId, variant: input.variantId, quantity, addedUnitPrice: variant.price })
+  })
+}
+
+/** Sets a line's quantity (0 removes it) and accepts its current price. Lowering a short line is always allowed. */
+export async function updateCartItem (em: EntityManager, settings: CartSettings, owner: CartOwner, itemId: string, input: UpdateCartItemRequest): Promise<Cart> {
+  return await changeCart(em, settings, owner, async (tx, cartId) => {
+    const line = await tx.findOne(CartLineEntity, { id: itemId, cart: cartId })
+    if (line === null) throw cartLineNotFound()
+    if (input.quantity === 0) {
+      tx.remove(line)
+      return
+    }
+    const variant = await findSellableVariant(tx, line.variant.id)
+    if (input.quantity > settings.maxLineQuantity) throw quantityLimitExceeded(settings.maxLineQuantity)
+    if (input.quantity > line.quantity) assertQuantity(settings, variant, input.quantity)
+    line.quantity = input.quantity
+    line.addedUnitPrice = variant.price
+  })
+}
+
+export async function removeCartItem (em: EntityManager, settings: CartSettings, owner: CartOwner, itemId: string): Promise<Cart> {
+  return await changeCart(em, settings, owner, async (tx, cartId) => {
+    if (await tx.nativeDelete(CartLineEntity, { id: itemId, cart: cartId }) === 0) throw cartLineNotFound()
+  })
+}
+
+export async function clearCart (em: EntityManager, settings: CartSettings, owner: CartOwner): Promise<Cart> {
+  return await changeCart(em, settings, owner, async (tx, cartId) => {
+    await tx.nativeDelete(CartLineEntity, { cart: cartId })
+  })
+}
+
+/**
+ * Moves a guest cart's lines into the customer's cart: quantities of a variant in both add up, capped at
+ * the stock and the per-line limit; lines no longer sold, or beyond the cart's line limit, are dropped.
+ * The guest cart is deleted. Both carts are locked, in id order, so concurrent merges cannot interleave.
+ */
+export async function mergeGuestCart (em: EntityManager, settings: CartSettings, customerId: string, cartToken: string): Promise<Cart> {
+  const guest = await guestCart(em, hashCartToken(cartToken))
+  if (guest === undefined) throw cartNotFound()
+  const mine = await customerCart(em, customerId, uuidv7())
+  return await em.transactional(async (tx) => {
+    const [first, second] = [guest.id, mine.id].sort()
+    const locked = [await lockCart(tx, first as string), await lockCart(tx, second as string)]
+    const cart = locked.find((row) => row?.id === mine.id)
+    // Merged by a concurrent request (or swept) while this one waited for the lock.
+    if (cart === undefined || !locked.some((row) => row?.id === guest.id)) throw cartNotFound()
+    const lines = await tx.find(CartLineEntity, { cart: mine.id })
+    const byVariant = new Map(lines.map((line) => [line.variant.id, line]))
+    let count = lines.length
+    for (const row of await findPricedLines(tx, guest.id)) {
+      if (row.product_status !== 'ACTIVE') continue
+      const line = byVariant.get(row.variant_id)
+      const quantity = Math.min(settings.maxLineQuantity, row.stock, (line?.quantity ?? 0) + row.quantity)
+      if (line !== undefined) {
+        if (quantity > line.quantity) Object.assign(line, { quantity, addedUnitPrice: row.price })
+      } else if (quantity > 0 && count < MAX_LINES) {
+        tx.create(CartLineEntity, { cart: mine.id, variant: row.variant_id, quantity, addedUnitPrice: row.price })
+        count++
+      }
+    }
+    await tx.flush()
+    await tx.nativeDelete(CartEntity, { id: guest.id })
+    const updatedAt = await touchCart(tx, mine.id)
+    return toCart(settings, { ...cart, updated_at: updatedAt }, await findPricedLines(tx, mine.id))
+  })
+}
+
+/** Deletes the carts nobody changed for `ttlDays`, and their lines. */
+export async function sweepIdleCarts (em: EntityManager, ttlDays: number): Promise<number> {
+  const { numAffectedRows } = await sql`delete from carts where updated_at < now() - make_interval(days => ${ttlDays})`.execute(em.getKysely())
+  return Number(numAffectedRows ?? 0)
+}
+
+/** A cart as checkout takes it: locked, priced now, and checked to be sellable. */
+export interface CheckoutCart {
+  cart: CartRow
+  lines: PricedLineRow[]
+  subtotal: number
+}
+
+/**
+ * For checkout: the customer's cart, locked until the transaction ends (a concurrent change waits, then
+ * finds it emptied), priced from the catalog. An empty cart is `CART_EMPTY`, a line no longer sold
+ * `PRODUCT_UNAVAILABLE`.
+ */
+export async function lockCartForCheckout (tx: EntityManager, customerId: string): Promise<CheckoutCart> {
+  const { rows: [found] } = await sql<{ id: string }>`select id from carts where customer_id = ${customerId}`.execute(tx.getKysely())
+  const cart = found === undefined ? undefined : await lockCart(tx, found.id)
+  if (cart === undefined) throw cartEmpty()
+  const lines = await findPricedLines(tx, cart.id)
+  if (lines.length === 0) throw cartEmpty()
+  const unsold = lines.filter((line) => line.product_status !== 'ACTIVE')
+  if (unsold.length > 0) throw productUnavailable(unsold.map((line) => ({ variantId: line.variant_id, productName: line.product_name })))
+  return { cart, lines, subtotal: lines.reduce((sum, line) => sum + line.price * line.quantity, 0) }
+}
+
+/** After checkout: the cart is empty, and its lines' ids are gone with them. */
+export async function emptyCart (tx: EntityManager, cartId: string): Promise<void> {
+  await tx.nativeDelete(CartLineEntity, { cart: cartId })
+  await touchCart(tx, cartId)
+}

@@ -1,0 +1,136 @@
+import type { EntityManager } from '@mikro-orm/postgresql'
+import type { Account } from '../../plugins/auth.js'
+import { ProblemError, invalidField } from '../../plugins/problem.js'
+import { amountIn } from '../../plugins/money.js'
+import { retryOnConflict } from '../../plugins/db/retry.js'
+import { ISO_COUNTRY_CODES } from '../../openapi/countries.js'
+import { actorOf } from '../auth/user.entity.js'
+import { emptyCart, lockCartForCheckout, toCart, type CartSettings } from '../cart/cart.service.js'
+import { getAddress } from '../customers/address.service.js'
+import { outOfStock, takeStock } from '../inventory/inventory.service.js'
+import { Order as OrderEntity, OrderItem as OrderItemEntity, type OrderAddress } from '../orders/order.entity.js'
+import { nextOrderNumber, recordStatusChange, toOrder, type OrderSettings } from '../orders/order.service.js'
+import type { Order } from '../orders/orders.contract.js'
+import { shippingQuote } from '../shipping/shipping.service.js'
+import type { CheckoutAddress, CheckoutRequest } from './checkout.schemas.js'
+
+export interface CheckoutSettings {
+  currency: string
+  cart: CartSettings
+  orders: OrderSettings
+}
+
+export interface CheckoutResult {
+  order: Order
+  /** Transactions it took: more than one after a lost race (a deadlock, a price that moved under the lock). */
+  attempts: number
+  /** Variants another transaction changed between this checkout's pricing and its lock, resolved under the lock. */
+  conflicts: number
+}
+
+const priceChanged = (cart: unknown, total: number, expected: number): ProblemError =>
+  new ProblemError(409, 'PRICE_CHANGED', `The total is now ${total}, not the ${expected} expected: review the cart (in \`cart\`) and check out again with the new total.`, { extensions: { cart, total } })
+
+const paymentMethodUnavailable = (): ProblemError =>
+  new ProblemError(409, 'PAYMENT_METHOD_UNAVAILABLE', 'Card payments are not available yet; pay cash on delivery (COD).')
+
+function inlineAddress (address: CheckoutAddress): OrderAddress {
+  const optional = (value: string | null | undefined): string | null => value == null || value.trim() === '' ? null : value.trim()
+  return {
+    fullName: address.fullName.trim(),
+    company: optional(address.company),
+    line1: address.line1.trim(),
+    line2: optional(address.line2),
+    city: address.city.trim(),
+    region: optional(address.region),
+    postalCode: address.postalCode.trim(),
+    country: address.country,
+    phone: address.phone ?? null
+  }
+}
+
+async function shippingAddressOf (em: EntityManager, account: Account, input: CheckoutRequest): Promise<OrderAddress> {
+  if (input.address !== undefined) {
+    if (!ISO_COUNTRY_CODES.has(input.address.country)) throw invalidField('/body/address/country', 'is not an ISO 3166-1 alpha-2 country code')
+    return inlineAddress(input.address)
+  }
+  const { resource } = await getAddress(em, account, input.addressId as string)
+  const { fullName, company, line1, line2, city, region, postalCode, country, phone } = resource
+  return { fullName, company, line1, line2, city, region, postalCode, country, phone }
+}
+
+/**
+ * Turns the customer's cart into an order, in one transaction: the cart is locked and priced from the
+ * catalog; the shipping method must serve the address's country; the total must be the one the customer
+ * was shown; the order is written with snapshots of names, SKUs, prices and the address; then every
+ * line's stock is taken under the variants' row locks, guarded by their versions, and the cart emptied.
+ * A lost race (a deadlock, a price or product that changed under the lock) runs the whole transaction
+ * again from the database's current state, a bounded number of times. Every refusal writes nothing.
+ */
+export async function checkout (em: EntityManager, settings: CheckoutSettings, account: Account, input: CheckoutRequest): Promise<CheckoutResult> {
+  if ((input.addressId === undefined) === (input.address === undefined)) throw invalidField('/body', 'must have exactly one of addressId and address')
+  const expected = amountIn(settings.currency, input.expectedTotal, '/body/expectedTotal')
+  if (input.paymentMethod !== 'COD') throw paymentMethodUnavailable()
+  const address = await shippingAddressOf(em, account, input)
+  const actor = actorOf(account)
+  let attempts = 0
+  let conflicts = 0
+  const order = await retryOnConflict(em, async (tx) => {
+    attempts++
+    const { cart, lines, subtotal } = await lockCartForCheckout(tx, account.id)
+    const shipping = await shippingQuote(tx, input.shippingMethodId, address.country, subtotal)
+    const total = subtotal + shipping.price
+    if (total !== expected) throw priceChanged(toCart(settings.cart, cart, lines), total, expected)
+    const short = lines.filter((line) => line.stock < line.quantity)
+    if (short.length > 0) throw outOfStock(short.map((line) => ({ variantId: line.variant_id, sku: line.sku, requested: line.quantity, available: line.stock })))
+
+    const placedAt = new Date()
+    const created = tx.create(OrderEntity, {
+      number: await nextOrderNumber(tx),
+      customer: account.id,
+      status: 'PENDING',
+      paymentStatus: 'UNPAID',
+      paymentMethod: input.paymentMethod,
+      currency: settings.currency,
+      subtotal,
+      discountTotal: 0,
+      shippingTotal: shipping.price,
+      total,
+      discountCode: null,
+      shippingAddress: address,
+      shippingMethod: shipping.id,
+      shippingMethodName: shipping.name,
+      note: input.note?.trim() === '' ? null : input.note?.trim() ?? null,
+      placedAt
+    })
+    const items = lines.map((line, position) => tx.create(OrderItemEntity, {
+      order: created,
+      product: line.product_id,
+      variant: line.variant_id,
+      productName: line.product_name,
+      variantTitle: line.variant_title,
+      sku: line.sku,
+      unitPrice: line.price,
+      quantity: line.quantity,
+      lineTotal: line.price * line.quantity,
+      discount: 0,
+      returnedQuantity: 0,
+      position
+    }))
+    const change = recordStatusChange(tx, created, null, 'PENDING', actor)
+    await tx.flush()
+
+    // Last, so that a best-selling variant's row is locked for as short a time as possible.
+    const taken = await takeStock(tx, lines.map((line) => ({
+      variantId: line.variant_id, productId: line.product_id, sku: line.sku, quantity: line.quantity, price: line.price, version: line.variant_version
+    })), { id: created.id, actor, reason: `Order ${created.number}` })
+    conflicts += taken.conflicts
+    await emptyCart(tx, cart.id)
+    return { created, items, change }
+  })
+  return {
+    order: toOrder(settings.orders, { order: order.created, items: order.items, changes: [order.change], returns: [] }),
+    attempts,
+    conflicts
+  }
+}

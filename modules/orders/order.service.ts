@@ -1,0 +1,294 @@
+import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import { sql } from 'kysely'
+import type { Account } from '../../plugins/auth.js'
+import { invalidField } from '../../plugins/problem.js'
+import { money } from '../../plugins/money.js'
+import { decodeCursor, encodeCursor } from '../../plugins/pagination.js'
+import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
+import { isUuid, type PageQuery } from '../../openapi/shared.schemas.js'
+import { actorOf, type Actor, type Role } from '../auth/user.entity.js'
+import { returnStock } from '../inventory/inventory.service.js'
+import {
+  Order as OrderEntity, OrderItem as OrderItemEntity, OrderStatusChange as OrderStatusChangeEntity, ReturnRequest as ReturnRequestEntity,
+  type OrderStatus
+} from './order.entity.js'
+import { mayTransition, transitionsFrom } from './order-transitions.js'
+import { orderNotFound, returnQuantityExceeded, returnWindowClosed, transitionNotAllowed } from './orders.errors.js'
+import type { AdminOrder, AdminOrderPage, AdminOrderQuery, CreateReturnRequest, Order, OrderPage, OrderSummary, UpdateOrderRequest } from './order.schemas.js'
+
+export interface OrderSettings {
+  currency: string
+  /** RETURN_WINDOW_DAYS */
+  returnWindowDays: number
+}
+
+/** The next order number: from a sequence, so unique and increasing on any number of instances. */
+export async function nextOrderNumber (tx: EntityManager): Promise<string> {
+  const { rows: [row] } = await sql<{ number: string }>`select nextval('order_numbers')::text as number`.execute(tx.getKysely())
+  if (row === undefined) throw new Error('the order number sequence answered nothing')
+  return row.number
+}
+
+export function recordStatusChange (tx: EntityManager, order: OrderEntity, from: OrderStatus | null, to: OrderStatus, actor: Actor, note: string | null = null): OrderStatusChangeEntity {
+  return tx.create(OrderStatusChangeEntity, { order, fromStatus: from, toStatus: to, actorRole: actor.role, actor: actor.id, note })
+}
+
+export interface OrderParts {
+  order: OrderEntity
+  items: OrderItemEntity[]
+  changes: OrderStatusChangeEntity[]
+  returns: ReturnRequestEntity[]
+}
+
+export function toOrder (settings: OrderSettings, { order, items, changes, returns }: OrderParts): Order {
+  const amount = (value: number) => money(order.currency, value)
+  return {
+    id: order.id,
+    number: order.number,
+    status: order.status,
+    paymentStatus: order.paymentStatus,
+    paymentMethod: order.paymentMethod,
+    items: [...items].sort((a, b) => a.position - b.position).map((item) => ({
+      id: item.id,
+      productId: item.product.id,
+      variantId: item.variant.id,
+      productName: item.productName,
+      variantTitle: item.variantTitle,
+      sku: item.sku,
+      unitPrice: amount(item.unitPrice),
+      quantity: item.quantity,
+      lineTotal: amount(item.lineTotal),
+      discount: amount(item.discount),
+      returnedQuantity: item.returnedQuantity
+    })),
+    subtotal: amount(order.subtotal),
+    discountTotal: amount(order.discountTotal),
+    shippingTotal: amount(order.shippingTotal),
+    total: amount(order.total),
+    discountCode: order.discountCode ?? null,
+    shippingAddress: order.shippingAddress,
+    shippingMethod: { id: order.shippingMethod?.id ?? null, name: order.shippingMethodName, price: amount(order.shippingTotal) },
+    note: order.note ?? null,
+    statusHistory: [...changes].sort((a, b) => a.id.localeCompare(b.id)).map((change) => ({
+      from: change.fromStatus ?? null,
+      to: change.toStatus,
+      at: change.createdAt.toISOString(),
+      by: { role: change.actorRole, id: change.actor?.id ?? null },
+      note: change.note ?? null
+    })),
+    returnRequests: [...returns].sort((a, b) => a.id.localeCompare(b.id)).map((request) => ({
+      id: request.id,
+      status: request.status,
+      reason: request.reason,
+      items: request.items,
+      createdAt: request.createdAt.toISOString(),
+      decidedAt: request.decidedAt?.toISOString() ?? null,
+      decisionNote: request.decisionNote ?? null
+    })),
+    placedAt: order.placedAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString()
+  }
+}
+
+async function partsOf (em: EntityManager, order: OrderEntity): Promise<OrderParts> {
+  const [items, changes, returns] = await Promise.all([
+    em.find(OrderItemEntity, { order: order.id }),
+    em.find(OrderStatusChangeEntity, { order: order.id }),
+    em.find(ReturnRequestEntity, { order: order.id })
+  ])
+  return { order, items, changes, returns }
+}
+
+/** The order and everything it shows, as it is in `em` (inside a transaction: as this transaction left it). */
+export async function orderView (em: EntityManager, settings: OrderSettings, order: OrderEntity): Promise<Order> {
+  return toOrder(settings, await partsOf(em, order))
+}
+
+/** A customer's own order; another customer's is simply not found. */
+export async function getOwnOrder (em: EntityManager, settings: OrderSettings, account: Account, id: string): Promise<Order> {
+  const order = await em.findOne(OrderEntity, { id, customer: account.id })
+  if (order === null) throw orderNotFound()
+  return await orderView(em, settings, order)
+}
+
+const beforeId = (position: Record<string, unknown>): string | undefined =>
+  typeof position.before === 'string' && isUuid(position.before) ? position.before : undefined
+
+interface SummaryRow {
+  id: string
+  number: string
+  status: OrderStatus
+  payment_status: OrderSummary['paymentStatus']
+  payment_method: OrderSummary['paymentMethod']
+  total: string
+  currency: string
+  item_count: string
+  placed_at: Date
+  customer_id: string
+  customer_email: string
+  customer_name: string
+}
+
+/** One page of orders, newest first (ids are UUIDv7: their order is the order of placing). */
+async function findOrderSummaries (em: EntityManager, where: ReturnType<typeof sql<boolean>>, query: PageQuery): Promise<{ rows: SummaryRow[], nextCursor: string | null }> {
+  const limit = query.limit ?? 20
+  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, beforeId)
+  const { rows } = await sql<SummaryRow>`
+    select o.id, o.number::text as number, o.status, o.payment_status, o.payment_method, o.total::text as total, o.currency, o.placed_at,
+           (select sum(i.quantity) from order_items i where i.order_id = o.id)::text as item_count,
+           u.id as customer_id, u.email as customer_email, u.name as customer_name
+      from orders o join users u on u.id = o.customer_id
+     where ${where} ${before === undefined ? sql`` : sql`and o.id < ${before}::uuid`}
+     order by o.id desc
+     limit ${limit + 1}`.execute(em.getKysely())
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return { rows: page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ before: last.id }) : null }
+}
+
+function toSummary (row: SummaryRow): OrderSummary {
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    paymentStatus: row.payment_status,
+    paymentMethod: row.payment_method,
+    total: money(row.currency, Number(row.total)),
+    itemCount: Number(row.item_count),
+    placedAt: new Date(row.placed_at).toISOString()
+  }
+}
+
+export async function listOwnOrders (em: EntityManager, account: Account, query: PageQuery): Promise<OrderPage> {
+  const { rows, nextCursor } = await findOrderSummaries(em, sql<boolean>`o.customer_id = ${account.id}`, query)
+  return { items: rows.map(toSummary), nextCursor }
+}
+
+export async function listOrders (em: EntityManager, query: AdminOrderQuery): Promise<AdminOrderPage> {
+  const conditions = [sql<boolean>`true`]
+  if (query.status !== undefined) conditions.push(sql<boolean>`o.status = ${query.status}`)
+  if (query.paymentStatus !== undefined) conditions.push(sql<boolean>`o.payment_status = ${query.paymentStatus}`)
+  if (query.customerId !== undefined) conditions.push(sql<boolean>`o.customer_id = ${query.customerId}`)
+  if (query.number !== undefined) conditions.push(sql<boolean>`o.number = ${query.number}::bigint`)
+  if (query.placedFrom !== undefined) conditions.push(sql<boolean>`o.placed_at >= ${query.placedFrom}::timestamptz`)
+  if (query.placedTo !== undefined) conditions.push(sql<boolean>`o.placed_at < ${query.placedTo}::timestamptz`)
+  const { rows, nextCursor } = await findOrderSummaries(em, sql.join(conditions, sql` and `) as ReturnType<typeof sql<boolean>>, query)
+  return {
+    items: rows.map((row) => ({ ...toSummary(row), customer: { id: row.customer_id, email: row.customer_email, name: row.customer_name } })),
+    nextCursor
+  }
+}
+
+async function adminView (em: EntityManager, settings: OrderSettings, order: OrderEntity): Promise<Versioned<AdminOrder>> {
+  const { rows: [customer] } = await sql<{ id: string, email: string, name: string }>`select id, email, name from users where id = ${order.customer.id}`.execute(em.getKysely())
+  return {
+    resource: {
+      order: await orderView(em, settings, order),
+      customer: customer ?? { id: order.customer.id, email: '', name: '' },
+      allowedTransitions: transitionsFrom(order.status)
+    },
+    version: order.version
+  }
+}
+
+export async function getOrderForStaff (em: EntityManager, settings: OrderSettings, id: string): Promise<Versioned<AdminOrder>> {
+  const order = await em.findOne(OrderEntity, { id })
+  if (order === null) throw orderNotFound()
+  return await adminView(em, settings, order)
+}
+
+/** Reads the order under its row lock: transitions of one order are serialised, so of two racing, one wins. */
+async function lockOrder (tx: EntityManager, id: string, customerId?: string): Promise<OrderEntity> {
+  const order = await tx.findOne(OrderEntity, { id, ...(customerId === undefined ? {} : { customer: customerId }) }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
+  if (order === null) throw orderNotFound()
+  return order
+}
+
+function assertTransition (order: OrderEntity, to: OrderStatus, role: Role): void {
+  if (!mayTransition(order.status, to, role)) throw transitionNotAllowed(order.status, to, transitionsFrom(order.status))
+}
+
+/** The items' units still out with the customer: what a cancellation puts back on the shelf. */
+function unitsToRestock (items: OrderItemEntity[], quantities: Map<string, number>) {
+  return items.map((item) => ({ variantId: item.variant.id, productId: item.product.id, quantity: quantities.get(item.id) ?? 0 }))
+}
+
+/**
+ * Moves a locked order to `to` and does what that move means: a cancellation restocks every unit; a
+ * delivery of a cash-on-delivery order marks it paid; an accepted return restocks the returned units; a
+ * decision closes the open return request. The caller has checked the move is allowed.
+ */
+async function applyTransition (tx: EntityManager, order: OrderEntity, to: OrderStatus, actor: Actor, note: string | null): Promise<void> {
+  const from = order.status
+  const reason = `Order ${order.number}`
+  if (to === 'CANCELLED') {
+    const items = await tx.find(OrderItemEntity, { order: order.id })
+    await returnStock(tx, unitsToRestock(items, new Map(items.map((item) => [item.id, item.quantity - item.returnedQuantity]))), 'CANCELLATION', { id: order.id, actor, reason: `${reason} cancelled` })
+  }
+  if (to === 'DELIVERED' && from === 'SHIPPED') {
+    order.deliveredAt = new Date()
+    if (order.paymentMethod === 'COD') order.paymentStatus = 'PAID'
+  }
+  if (from === 'RETURN_REQUESTED') {
+    const open = await tx.findOne(ReturnRequestEntity, { order: order.id, status: 'REQUESTED' })
+    if (open !== null) {
+      Object.assign(open, { status: to === 'RETURNED' ? 'ACCEPTED' : 'REJECTED', decidedAt: new Date(), decisionNote: note, decidedBy: actor.id })
+      if (to === 'RETURNED') {
+        const items = await tx.find(OrderItemEntity, { order: order.id })
+        const returned = new Map(open.items.map((item) => [item.orderItemId, item.quantity]))
+        for (const item of items) item.returnedQuantity += returned.get(item.id) ?? 0
+        await returnStock(tx, unitsToRestock(items, returned), 'RETURN', { id: order.id, actor, reason: `${reason} returned` })
+      }
+    }
+  }
+  order.status = to
+  recordStatusChange(tx, order, from, to, actor, note)
+}
+
+/** Staff: one transition along the status machine; with `If-Match`, only from the version the caller saw. */
+export async function changeOrderStatus (em: EntityManager, settings: OrderSettings, account: Account, id: string, input: UpdateOrderRequest, ifMatch?: string): Promise<Versioned<AdminOrder>> {
+  return await em.transactional(async (tx) => {
+    const order = await lockOrder(tx, id)
+    assertIfMatch(ifMatch, order.version)
+    assertTransition(order, input.status, account.role)
+    await applyTransition(tx, order, input.status, actorOf(account), input.note?.trim() ?? null)
+    await tx.flush()
+    return await adminView(tx, settings, order)
+  })
+}
+
+/** Customers: cancel an order that has not shipped; its stock returns. */
+export async function cancelOwnOrder (em: EntityManager, settings: OrderSettings, account: Account, id: string, reason?: string): Promise<Order> {
+  return await em.transactional(async (tx) => {
+    const order = await lockOrder(tx, id, account.id)
+    assertTransition(order, 'CANCELLED', 'CUSTOMER')
+    await applyTransition(tx, order, 'CANCELLED', actorOf(account), reason?.trim() ?? null)
+    await tx.flush()
+    return await orderView(tx, settings, order)
+  })
+}
+
+/** Customers: within the return window of delivery, ask to return items (at most what was bought and not yet returned). */
+export async function requestReturn (em: EntityManager, settings: OrderSettings, account: Account, id: string, input: CreateReturnRequest): Promise<Order> {
+  const seen = new Set<string>()
+  input.items.forEach((item, index) => {
+    if (seen.has(item.orderItemId)) throw invalidField(`/body/items/${index}/orderItemId`, 'names an item already in the list')
+    seen.add(item.orderItemId)
+  })
+  return await em.transactional(async (tx) => {
+    const order = await lockOrder(tx, id, account.id)
+    assertTransition(order, 'RETURN_REQUESTED', 'CUSTOMER')
+    const deadline = (order.deliveredAt ?? order.updatedAt).getTime() + settings.returnWindowDays * 86_400_000
+    if (Date.now() > deadline) throw returnWindowClosed(settings.returnWindowDays)
+    const items = new Map((await tx.find(OrderItemEntity, { order: order.id })).map((item) => [item.id, item]))
+    input.items.forEach((wanted, index) => {
+      const item = items.get(wanted.orderItemId)
+      if (item === undefined) throw invalidField(`/body/items/${index}/orderItemId`, 'is not an item of this order')
+      if (wanted.quantity > item.quantity - item.returnedQuantity) throw returnQuantityExceeded(item.id, item.quantity - item.returnedQuantity)
+    })
+    tx.create(ReturnRequestEntity, { order, reason: input.reason.trim(), items: input.items.map(({ orderItemId, quantity }) => ({ orderItemId, quantity })) })
+    await applyTransition(tx, order, 'RETURN_REQUESTED', actorOf(account), null)
+    await tx.flush()
+    return await orderView(tx, settings, order)
+  })
+}

@@ -1,0 +1,2 @@
+/** The order's representation, which checkout answers with. */
+export { OrderSchema, PaymentMethodSchema, type Order } from './order.schemas.js'

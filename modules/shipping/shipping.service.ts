@@ -1,0 +1,111 @@
+import type { EntityManager } from '@mikro-orm/postgresql'
+import { ProblemError, invalidField } from '../../plugins/problem.js'
+import { amountIn, money as moneyIn } from '../../plugins/money.js'
+import { findPage } from '../../plugins/pagination.js'
+import { ISO_COUNTRY_CODES } from '../../openapi/countries.js'
+import type { Money, Page, PageQuery } from '../../openapi/shared.schemas.js'
+import { ShippingMethod as ShippingMethodEntity } from './shipping-method.entity.js'
+import type { CartShippingMethods, CreateShippingMethodRequest, ShippingMethod, UpdateShippingMethodRequest } from './shipping.schemas.js'
+
+export interface ShippingSettings {
+  currency: string
+}
+
+const notFound = (): ProblemError => new ProblemError(404, 'NOT_FOUND', 'No shipping method has this id.')
+
+export const shippingNotAvailable = (country: string): ProblemError =>
+  new ProblemError(409, 'SHIPPING_NOT_AVAILABLE', `This shipping method does not deliver to ${country}; GET /api/v1/cart/shipping-methods lists those that do.`)
+
+function money (settings: ShippingSettings, amount: number): Money {
+  return moneyIn(settings.currency, amount)
+}
+
+function amountOf (settings: ShippingSettings, price: Money, pointer: string): number {
+  return amountIn(settings.currency, price, pointer)
+}
+
+export function toShippingMethod (settings: ShippingSettings, method: ShippingMethodEntity): ShippingMethod {
+  return {
+    id: method.id,
+    name: method.name,
+    price: money(settings, method.price),
+    freeAbove: method.freeAbove == null ? null : money(settings, method.freeAbove),
+    countries: [...method.countries],
+    estimatedDays: { min: method.minDays, max: method.maxDays },
+    active: method.active,
+    createdAt: method.createdAt.toISOString(),
+    updatedAt: method.updatedAt.toISOString()
+  }
+}
+
+/** What a method costs a cart with this subtotal: nothing from its free-above threshold on. */
+function priceFor (method: ShippingMethodEntity, subtotal: number): number {
+  return method.freeAbove != null && subtotal >= method.freeAbove ? 0 : method.price
+}
+
+function fieldsOf (settings: ShippingSettings, input: UpdateShippingMethodRequest): Partial<ShippingMethodEntity> {
+  const unknown = input.countries?.findIndex((country) => !ISO_COUNTRY_CODES.has(country)) ?? -1
+  if (unknown >= 0) throw invalidField(`/body/countries/${unknown}`, 'is not an ISO 3166-1 alpha-2 country code')
+  if (input.estimatedDays !== undefined && input.estimatedDays.min > input.estimatedDays.max) throw invalidField('/body/estimatedDays/min', 'must not be above max')
+  return {
+    ...(input.name === undefined ? {} : { name: input.name.trim() }),
+    ...(input.price === undefined ? {} : { price: amountOf(settings, input.price, '/body/price') }),
+    ...(input.freeAbove === undefined ? {} : { freeAbove: input.freeAbove === null ? null : amountOf(settings, input.freeAbove, '/body/freeAbove') }),
+    ...(input.countries === undefined ? {} : { countries: [...input.countries].sort() }),
+    ...(input.estimatedDays === undefined ? {} : { minDays: input.estimatedDays.min, maxDays: input.estimatedDays.max }),
+    ...(input.active === undefined ? {} : { active: input.active })
+  }
+}
+
+export async function listShippingMethods (em: EntityManager, settings: ShippingSettings, query: PageQuery): Promise<Page<ShippingMethod>> {
+  return await findPage(em, ShippingMethodEntity, {}, query, (method) => toShippingMethod(settings, method))
+}
+
+export async function createShippingMethod (em: EntityManager, settings: ShippingSettings, input: CreateShippingMethodRequest): Promise<ShippingMethod> {
+  const method = em.create(ShippingMethodEntity, { active: true, ...fieldsOf(settings, input) } as ShippingMethodEntity)
+  await em.flush()
+  return toShippingMethod(settings, method)
+}
+
+export async function updateShippingMethod (em: EntityManager, settings: ShippingSettings, id: string, input: UpdateShippingMethodRequest): Promise<ShippingMethod> {
+  const method = await em.transactional(async (tx) => {
+    const found = await tx.findOne(ShippingMethodEntity, { id })
+    if (found === null) throw notFound()
+    tx.assign(found, fieldsOf(settings, input))
+    if (found.minDays > found.maxDays) throw invalidField('/body/estimatedDays', 'must not have min above max')
+    return found
+  })
+  return toShippingMethod(settings, method)
+}
+
+/** Orders keep their own copy of the method's name and price. */
+export async function deleteShippingMethod (em: EntityManager, id: string): Promise<void> {
+  if (await em.nativeDelete(ShippingMethodEntity, { id }) === 0) throw notFound()
+}
+
+/** The active methods that serve `country`, cheapest first, each with its price for this cart and the cart's total with it. */
+export async function shippingOptions (em: EntityManager, settings: ShippingSettings, country: string, cartTotal: number, subtotal: number): Promise<CartShippingMethods> {
+  const methods = await em.find(ShippingMethodEntity, { active: true, countries: { $contains: [country] } }, { orderBy: { price: 'asc', name: 'asc' } })
+  return {
+    country,
+    items: methods
+      .map((method) => ({ method, price: priceFor(method, subtotal) }))
+      .sort((a, b) => a.price - b.price)
+      .map(({ method, price }) => ({
+        id: method.id,
+        name: method.name,
+        price: money(settings, price),
+        freeAbove: method.freeAbove == null ? null : money(settings, method.freeAbove),
+        estimatedDays: { min: method.minDays, max: method.maxDays },
+        total: money(settings, cartTotal + price)
+      }))
+  }
+}
+
+/** For checkout: the method, if active and serving `country`, with what it costs this cart. */
+export async function shippingQuote (em: EntityManager, id: string, country: string, subtotal: number): Promise<{ id: string, name: string, price: number }> {
+  const method = await em.findOne(ShippingMethodEntity, { id })
+  if (method === null) throw notFound()
+  if (!method.active || !method.countries.includes(country)) throw shippingNotAvailable(country)
+  return { id: method.id, name: method.name, price: priceFor(method, subtotal) }
+}
