@@ -1,4 +1,4 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import type { EntityManager } from '@mikro-orm/postgresql'
 import { claimUpload, deleteStoredFiles, inspectImageUpload, startImageUpload, type MediaSettings, type StartedUpload } from '../media/upload.service.js'
 import { Product } from './product.entity.js'
 import { ProductImage as ProductImageEntity, type ImageContentType } from './product-image.entity.js'
@@ -6,6 +6,7 @@ import type { CatalogSettings } from './catalog.settings.js'
 import type { ConfirmImageRequest, ProductImage, UpdateImageRequest } from './product-image.schemas.js'
 import { galleryFull, notFound } from './catalog.errors.js'
 import { touchProduct } from './product-index.repository.js'
+import { lockProduct } from './product-lock.js'
 
 export const MAX_IMAGES_PER_PRODUCT = 50
 
@@ -53,7 +54,7 @@ export async function addProductImage (em: EntityManager, settings: CatalogSetti
   await findProduct(em, productId)
   const stored = await inspectImageUpload(em, media, { uploadId: input.uploadId, purpose: 'PRODUCT_IMAGE', ownerId: productId })
   const image = await em.transactional(async (tx) => {
-    await tx.findOneOrFail(Product, { id: productId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+    await lockProduct(tx, productId)
     const gallery = await galleryOf(tx, productId)
     if (gallery.length >= MAX_IMAGES_PER_PRODUCT) throw galleryFull(MAX_IMAGES_PER_PRODUCT)
     await claimUpload(tx, input.uploadId)
@@ -77,7 +78,7 @@ export async function addProductImage (em: EntityManager, settings: CatalogSetti
 
 export async function updateProductImage (em: EntityManager, settings: CatalogSettings, productId: string, imageId: string, input: UpdateImageRequest): Promise<ProductImage> {
   const image = await em.transactional(async (tx) => {
-    await tx.findOneOrFail(Product, { id: productId }, { lockMode: LockMode.PESSIMISTIC_WRITE, failHandler: notFound })
+    await lockProduct(tx, productId)
     const found = await tx.findOne(ProductImageEntity, { id: imageId, product: productId })
     if (found === null) throw notFound()
     if (input.alt !== undefined) found.alt = input.alt
@@ -92,7 +93,7 @@ export async function updateProductImage (em: EntityManager, settings: CatalogSe
 /** Deletes an image and its file; the next image in order becomes primary when it was the primary one. */
 export async function deleteProductImage (em: EntityManager, media: MediaSettings, productId: string, imageId: string): Promise<void> {
   const key = await em.transactional(async (tx) => {
-    await tx.findOneOrFail(Product, { id: productId }, { lockMode: LockMode.PESSIMISTIC_WRITE, failHandler: notFound })
+    await lockProduct(tx, productId)
     const found = await tx.findOne(ProductImageEntity, { id: imageId, product: productId })
     if (found === null) throw notFound()
     tx.remove(found)

@@ -8,6 +8,7 @@ import { deleteStoredFiles, type MediaSettings } from '../media/upload.service.j
 import { Brand } from './brand.entity.js'
 import { Category } from './category.entity.js'
 import { Product as ProductEntity, type ProductOption } from './product.entity.js'
+import { lockProduct } from './product-lock.js'
 import { ProductSlug } from './product-slug.entity.js'
 import { Variant as VariantEntity } from './variant.entity.js'
 import { ProductImage as ProductImageEntity } from './product-image.entity.js'
@@ -235,8 +236,7 @@ export async function createProduct (em: EntityManager, settings: CatalogSetting
 export async function updateProduct (em: EntityManager, settings: CatalogSettings, id: string, input: UpdateProductRequest, ifMatch?: string): Promise<Versioned<AdminProduct>> {
   if (input.options !== undefined) checkOptions(input.options, '/body/options')
   await em.transactional(async (tx) => {
-    const product = await tx.findOne(ProductEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
-    if (product === null) throw notFound()
+    const product = await lockProduct(tx, id)
     assertIfMatch(ifMatch, product.version)
     if (input.categoryId !== undefined) await assertExists(tx, Category, input.categoryId)
     if (input.brandId !== undefined) await assertExists(tx, Brand, input.brandId)

@@ -1,21 +1,14 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import type { EntityManager } from '@mikro-orm/postgresql'
 import { invalidField } from '../../plugins/problem.js'
 import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
-import { Product } from './product.entity.js'
 import { Variant } from './variant.entity.js'
 import type { AdminVariant, CreateVariantRequest, UpdateVariantRequest } from './product.schemas.js'
 import { priceAmount, type CatalogSettings } from './catalog.settings.js'
 import { assertSkusFree, toAdminVariant, variantInput, variantsOf } from './product.service.js'
+import { lockProduct } from './product-lock.js'
 import { checkOptionValues } from './variant-options.js'
 import { refreshPriceRanges, touchProduct } from './product-index.repository.js'
 import { lastVariant, notFound } from './catalog.errors.js'
-
-/** Variant changes of one product are serialised on the product's row: combinations stay unique, one variant remains. */
-async function lockProduct (tx: EntityManager, productId: string): Promise<Product> {
-  const product = await tx.findOne(Product, { id: productId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
-  if (product === null) throw notFound()
-  return product
-}
 
 function versioned (settings: CatalogSettings, variant: Variant): Versioned<AdminVariant> {
   return { resource: toAdminVariant(settings, variant), version: variant.version }

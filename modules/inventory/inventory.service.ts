@@ -1,7 +1,8 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import type { EntityManager } from '@mikro-orm/postgresql'
 import { sql } from 'kysely'
 import { invalidField } from '../../plugins/problem.js'
 import { ConflictRetry } from '../../plugins/db/retry.js'
+import { lockRowsForChange } from '../../plugins/db/row-locks.js'
 import { decodeCursor, encodeCursor } from '../../plugins/pagination.js'
 import { assertIfMatch } from '../../plugins/resource-headers.js'
 import { isUuid, type Page, type PageQuery } from '../../openapi/shared.schemas.js'
@@ -59,8 +60,9 @@ interface LockedVariant {
 
 /**
  * Locks the rows stock changes touch, in the one order every writer uses: the products (their sales
- * counters; catalog edits lock a product before its variants), then the variants, each set by id.
- * Taken at the end of a transaction, so a best-selling product is held only for the last few statements.
+ * counters; catalog edits lock a product before its variants), then the variants, each set by id, with
+ * `FOR NO KEY UPDATE` (see plugins/db/row-locks.ts). Taken at the end of a transaction, so a best-selling
+ * product is held only for the last few statements.
  */
 async function lockForStockChange (tx: EntityManager, lines: StockLine[], soldChange: 1 | -1): Promise<{ variants: Map<string, LockedVariant>, inactiveProducts: Set<string> }> {
   const db = tx.getKysely()
@@ -74,7 +76,7 @@ async function lockForStockChange (tx: EntityManager, lines: StockLine[], soldCh
     returning p.id, p.status`.execute(db)
   const variantIds = [...new Set(lines.map((line) => line.variantId))].sort()
   const { rows: variants } = await sql<LockedVariant>`
-    select id, stock, price, version from variants where id = any(${variantIds}::uuid[]) order by id for update`.execute(db)
+    select id, stock, price, version from variants where id = any(${variantIds}::uuid[]) order by id for no key update`.execute(db)
   return {
     variants: new Map(variants.map((variant) => [variant.id, variant])),
     inactiveProducts: new Set(products.filter((product) => product.status !== 'ACTIVE').map((product) => product.id))
@@ -138,7 +140,8 @@ export async function returnStock (tx: EntityManager, lines: Array<Omit<StockLin
 export async function adjustStock (em: EntityManager, variantId: string, input: StockAdjustmentRequest, actor: Actor, ifMatch?: string): Promise<StockAdjustment> {
   if ((input.change === undefined) === (input.setTo === undefined)) throw invalidField('/body', 'must have exactly one of change and setTo')
   const adjustment = await em.transactional(async (tx) => {
-    const variant = await tx.findOne(Variant, { id: variantId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
+    const [locked] = await lockRowsForChange(tx, 'variants', [variantId])
+    const variant = locked === undefined ? null : await tx.findOne(Variant, { id: variantId }, { refresh: true })
     if (variant === null) throw variantNotFound()
     assertIfMatch(ifMatch, variant.version)
     const after = input.setTo ?? variant.stock + (input.change ?? 0)

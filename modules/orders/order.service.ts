@@ -1,10 +1,11 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import type { EntityManager } from '@mikro-orm/postgresql'
 import { sql } from 'kysely'
 import type { Account } from '../../plugins/auth.js'
 import { invalidField } from '../../plugins/problem.js'
 import { money } from '../../plugins/money.js'
 import { decodeCursor, encodeCursor } from '../../plugins/pagination.js'
 import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
+import { lockRowsForChange } from '../../plugins/db/row-locks.js'
 import { isUuid, type PageQuery } from '../../openapi/shared.schemas.js'
 import { actorOf, type Actor, type Role } from '../auth/user.entity.js'
 import { returnStock } from '../inventory/inventory.service.js'
@@ -199,7 +200,8 @@ export async function getOrderForStaff (em: EntityManager, settings: OrderSettin
 
 /** Reads the order under its row lock: transitions of one order are serialised, so of two racing, one wins. */
 async function lockOrder (tx: EntityManager, id: string, customerId?: string): Promise<OrderEntity> {
-  const order = await tx.findOne(OrderEntity, { id, ...(customerId === undefined ? {} : { customer: customerId }) }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
+  const [locked] = await lockRowsForChange(tx, 'orders', [id])
+  const order = locked === undefined ? null : await tx.findOne(OrderEntity, { id, ...(customerId === undefined ? {} : { customer: customerId }) }, { refresh: true })
   if (order === null) throw orderNotFound()
   return order
 }
