@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only identity|catalog] [-- --save]`: the API, started as its own process on a real
+ * `npm run bench [-- --only identity|catalog|checkout] [-- --save]`: the API, started as its own process on a real
  * PostgreSQL (embedded, or DATABASE_URL's server), under autocannon; each suite prints its figures and,
  * where the issue set targets, its verdicts. `--save` records everything in bench/baseline.json.
  */
@@ -13,10 +13,11 @@ import { loadConfig } from '../fastify.config.js'
 import { startEmbeddedPostgres } from '../plugins/db/embedded.js'
 import { benchmarkIdentity } from './identity.bench.js'
 import { benchmarkCatalog, catalogVerdicts } from './catalog.bench.js'
+import { benchmarkCheckout, checkoutVerdicts } from './checkout.bench.js'
 import { CONNECTIONS, DURATION_SECONDS } from './load.js'
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, save: { type: 'boolean', default: false } } })
-const suites = values.only === undefined ? ['identity', 'catalog'] : values.only.split(',')
+const suites = values.only === undefined ? ['identity', 'catalog', 'checkout'] : values.only.split(',')
 
 // The API is measured as production runs it: compiled.
 execFileSync('npm', ['run', 'build'], { stdio: 'ignore' })
@@ -62,6 +63,14 @@ try {
     const verdicts = catalogVerdicts(catalog)
     for (const verdict of verdicts) console.log(verdict)
     report.catalog = { ...catalog, verdicts }
+  }
+  if (suites.includes('checkout')) {
+    const checkout = await benchmarkCheckout(base, databaseUrl)
+    console.table({ 'checkout, different products': checkout.uncontended, 'checkout, one hot product': checkout.contended })
+    console.table({ 'listing, first page (same run)': checkout.listing })
+    const verdicts = checkoutVerdicts(checkout)
+    for (const verdict of verdicts) console.log(verdict)
+    report.checkout = { ...checkout, verdicts }
   }
 } finally {
   for (const database of created) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
