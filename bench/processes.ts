@@ -15,7 +15,7 @@ export interface BenchProcess {
 }
 
 /** The API as production runs it: compiled (`npm run build`), with the Dockerfile's V8 flags. */
-export const COMPILED_API = ['--max-semi-space-size=4', '--max-old-space-size=384', 'dist/server.js']
+export const COMPILED_API = [...(process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']), '--max-semi-space-size=4', '--max-old-space-size=384', 'dist/server.js']
 
 /** A TypeScript entry point, run through tsx. */
 export function typescript (entry: string): string[] {

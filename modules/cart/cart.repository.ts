@@ -47,6 +47,8 @@ export interface CartRow {
 /** The customer's cart, made on first use: one per customer, whatever the concurrency (a unique key). */
 export async function customerCart (em: EntityManager, customerId: string, id: string): Promise<CartRow> {
   const db = em.getKysely()
+  const { rows: [existing] } = await sql<CartRow>`select id, customer_id, updated_at from carts where customer_id = ${customerId}`.execute(db)
+  if (existing !== undefined) return existing
   await sql`insert into carts (id, customer_id, created_at, updated_at) values (${id}, ${customerId}, now(), now())
     on conflict (customer_id) do nothing`.execute(db)
   const { rows: [cart] } = await sql<CartRow>`select id, customer_id, updated_at from carts where customer_id = ${customerId}`.execute(db)
@@ -63,6 +65,18 @@ export async function guestCart (em: EntityManager, tokenHash: string): Promise<
 export async function lockCart (tx: EntityManager, cartId: string): Promise<CartRow | undefined> {
   const { rows: [cart] } = await sql<CartRow>`select id, customer_id, updated_at from carts where id = ${cartId} for update`.execute(tx.getKysely())
   return cart
+}
+
+/**
+ * Locks a cart for a change and moves its idle clock, in one statement (`now()` is the transaction's
+ * start either way): its current state, or undefined for a cart that is gone.
+ */
+export async function lockAndTouchCart (tx: EntityManager, cart: { id: string } | { customerId: string }): Promise<CartRow | undefined> {
+  const db = tx.getKysely()
+  const { rows: [row] } = 'id' in cart
+    ? await sql<CartRow>`update carts set updated_at = now() where id = ${cart.id} returning id, customer_id, updated_at`.execute(db)
+    : await sql<CartRow>`update carts set updated_at = now() where customer_id = ${cart.customerId} returning id, customer_id, updated_at`.execute(db)
+  return row
 }
 
 export async function touchCart (tx: EntityManager, cartId: string): Promise<Date> {

@@ -7,7 +7,7 @@ import { money as moneyIn } from '../../plugins/money.js'
 import { outOfStock } from '../inventory/inventory.service.js'
 import { Cart as CartEntity, CartLine as CartLineEntity } from './cart.entity.js'
 import { cartEmpty, cartFull, cartLineNotFound, cartNotFound, noCart, productUnavailable, quantityLimitExceeded, variantNotFound } from './cart.errors.js'
-import { customerCart, findPricedLines, guestCart, lockCart, touchCart, type CartRow, type PricedLineRow } from './cart.repository.js'
+import { customerCart, findPricedLines, guestCart, lockAndTouchCart, lockCart, touchCart, type CartRow, type PricedLineRow } from './cart.repository.js'
 import type { AddCartItemRequest, Cart, CartLine, GuestCart, UpdateCartItemRequest } from './cart.schemas.js'
 
 /** What the cart's use cases need besides the EntityManager. */
@@ -114,13 +114,12 @@ export async function createGuestCart (em: EntityManager, settings: CartSettings
 async function changeCart (em: EntityManager, settings: CartSettings, owner: CartOwner, change: (tx: EntityManager, cartId: string) => Promise<void>): Promise<Cart> {
   const { id } = await findCart(em, owner)
   return await em.transactional(async (tx) => {
-    const cart = await lockCart(tx, id)
+    const cart = await lockAndTouchCart(tx, { id })
     // Swept, or merged into a customer's cart, since it was found.
     if (cart === undefined) throw cartNotFound()
     await change(tx, cart.id)
     await tx.flush()
-    const updatedAt = await touchCart(tx, cart.id)
-    return toCart(settings, { ...cart, updated_at: updatedAt }, await findPricedLines(tx, cart.id))
+    return toCart(settings, cart, await findPricedLines(tx, cart.id))
   })
 }
 
@@ -245,12 +244,11 @@ export interface CheckoutCart {
 
 /**
  * For checkout: the customer's cart, locked until the transaction ends (a concurrent change waits, then
- * finds it emptied), priced from the catalog. An empty cart is `CART_EMPTY`, a line no longer sold
+ * finds it emptied) with its idle clock moved, priced from the catalog. An empty cart is `CART_EMPTY`, a line no longer sold
  * `PRODUCT_UNAVAILABLE`.
  */
 export async function lockCartForCheckout (tx: EntityManager, customerId: string): Promise<CheckoutCart> {
-  const { rows: [found] } = await sql<{ id: string }>`select id from carts where customer_id = ${customerId}`.execute(tx.getKysely())
-  const cart = found === undefined ? undefined : await lockCart(tx, found.id)
+  const cart = await lockAndTouchCart(tx, { customerId })
   if (cart === undefined) throw cartEmpty()
   const lines = await findPricedLines(tx, cart.id)
   if (lines.length === 0) throw cartEmpty()
@@ -259,8 +257,7 @@ export async function lockCartForCheckout (tx: EntityManager, customerId: string
   return { cart, lines, subtotal: lines.reduce((sum, line) => sum + line.price * line.quantity, 0) }
 }
 
-/** After checkout: the cart is empty, and its lines' ids are gone with them. */
+/** After checkout (under `lockCartForCheckout`'s lock): the cart is empty, and its lines' ids are gone with them. */
 export async function emptyCart (tx: EntityManager, cartId: string): Promise<void> {
   await tx.nativeDelete(CartLineEntity, { cart: cartId })
-  await touchCart(tx, cartId)
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { IdOrSlugParamsSchema, IdParamsSchema, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, NotModifiedSchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { actorOf } from '../auth/user.entity.js'
 import { entityTag, locationOf } from '../../plugins/resource-headers.js'
 import { AdminProductPageSchema, AdminProductQuerySchema, AdminProductSchema, CreateProductRequestSchema, ProductSchema, UpdateProductRequestSchema } from './product.schemas.js'
 import { adminGetProduct, createProduct, deleteProduct, getProduct, listAdminProducts, updateProduct } from './product.service.js'
@@ -37,7 +38,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: AdminProductSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
     }
   }, async (request, reply) => {
-    const { resource, version } = await createProduct(request.em, settings, request.body)
+    const { resource, version } = await createProduct(request.em, settings, request.body, actorOf(request.account!))
     return reply.code(201).header('location', locationOf(request, resource.id)).header('etag', entityTag(version)).send(resource)
   })
 

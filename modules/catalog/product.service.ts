@@ -8,7 +8,9 @@ import { deleteStoredFiles, type MediaSettings } from '../media/upload.service.j
 import { Brand } from './brand.entity.js'
 import { Category } from './category.entity.js'
 import { Product as ProductEntity, type ProductOption } from './product.entity.js'
+import type { Actor } from '../auth/user.entity.js'
 import { lockProduct } from './product-lock.js'
+import { recordInitialStock } from './stock-adjustment.entity.js'
 import { ProductSlug } from './product-slug.entity.js'
 import { Variant as VariantEntity } from './variant.entity.js'
 import { ProductImage as ProductImageEntity } from './product-image.entity.js'
@@ -193,7 +195,7 @@ async function claimProductSlug (tx: EntityManager, slug: string, productId?: st
   if (existing !== null && existing.product.id !== productId) throw slugTaken()
 }
 
-export async function createProduct (em: EntityManager, settings: CatalogSettings, input: CreateProductRequest): Promise<Versioned<AdminProduct>> {
+export async function createProduct (em: EntityManager, settings: CatalogSettings, input: CreateProductRequest, actor: Actor): Promise<Versioned<AdminProduct>> {
   const options = input.options ?? []
   checkOptions(options, '/body/options')
   if (options.length === 0 && input.variants.length > 1) throw invalidField('/body/variants', 'must hold exactly one variant, the default, for a product without options')
@@ -223,7 +225,7 @@ export async function createProduct (em: EntityManager, settings: CatalogSetting
       tagIds: await resolveTags(tx, input.tags ?? [])
     })
     tx.create(ProductSlug, { slug, product: created })
-    variants.forEach((variant, position) => tx.create(VariantEntity, { ...variant, product: created, position }))
+    for (const [position, variant] of variants.entries()) recordInitialStock(tx, tx.create(VariantEntity, { ...variant, product: created, position }), actor)
     await tx.flush()
     await refreshPriceRanges(tx, { productIds: [created.id] })
     await refreshSearchDocuments(tx, { productIds: [created.id] })

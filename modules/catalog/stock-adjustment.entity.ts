@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core'
 import { uuidv7 } from 'uuidv7'
-import { actorProperties } from '../auth/user.entity.js'
+import type { EntityManager } from '@mikro-orm/postgresql'
+import { actorProperties, type Actor } from '../auth/user.entity.js'
 import { VariantSchema } from './variant.entity.js'
 
 export const STOCK_ADJUSTMENT_KINDS = ['INITIAL', 'MANUAL', 'CHECKOUT', 'CANCELLATION', 'RETURN'] as const
@@ -31,3 +32,9 @@ export const StockAdjustmentSchema = defineEntity({
 export class StockAdjustment extends StockAdjustmentSchema.class {}
 
 StockAdjustmentSchema.setClass(StockAdjustment)
+
+/** The first entry of a new variant's history: the stock it was created with (none for an empty one). */
+export function recordInitialStock (tx: EntityManager, variant: { id: string, stock: number }, actor: Actor): void {
+  if (variant.stock === 0) return
+  tx.create(StockAdjustment, { variant: variant.id, kind: 'INITIAL', before: 0, after: variant.stock, reason: 'Initial stock', orderId: null, actorRole: actor.role, actor: actor.id })
+}

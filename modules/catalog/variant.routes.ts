@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { IdParamsSchema, IfMatchHeadersSchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { actorOf } from '../auth/user.entity.js'
 import { entityTag, locationOf } from '../../plugins/resource-headers.js'
 import { AdminVariantSchema, CreateVariantRequestSchema, UpdateVariantRequestSchema, VariantParamsSchema } from './product.schemas.js'
 import { createVariant, deleteVariant, updateVariant } from './variant.service.js'
@@ -19,7 +20,7 @@ export const variantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: AdminVariantSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
     }
   }, async (request, reply) => {
-    const { resource, version } = await createVariant(request.em, settings, request.params.id, request.body)
+    const { resource, version } = await createVariant(request.em, settings, request.params.id, request.body, actorOf(request.account!))
     return reply.code(201).header('location', locationOf(request, resource.id)).header('etag', entityTag(version)).send(resource)
   })
 

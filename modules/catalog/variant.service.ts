@@ -5,7 +5,9 @@ import { Variant } from './variant.entity.js'
 import type { AdminVariant, CreateVariantRequest, UpdateVariantRequest } from './product.schemas.js'
 import { priceAmount, type CatalogSettings } from './catalog.settings.js'
 import { assertSkusFree, toAdminVariant, variantInput, variantsOf } from './product.service.js'
+import type { Actor } from '../auth/user.entity.js'
 import { lockProduct } from './product-lock.js'
+import { recordInitialStock } from './stock-adjustment.entity.js'
 import { checkOptionValues } from './variant-options.js'
 import { refreshPriceRanges, touchProduct } from './product-index.repository.js'
 import { lastVariant, notFound } from './catalog.errors.js'
@@ -14,7 +16,7 @@ function versioned (settings: CatalogSettings, variant: Variant): Versioned<Admi
   return { resource: toAdminVariant(settings, variant), version: variant.version }
 }
 
-export async function createVariant (em: EntityManager, settings: CatalogSettings, productId: string, input: CreateVariantRequest): Promise<Versioned<AdminVariant>> {
+export async function createVariant (em: EntityManager, settings: CatalogSettings, productId: string, input: CreateVariantRequest, actor: Actor): Promise<Versioned<AdminVariant>> {
   const variant = await em.transactional(async (tx) => {
     const product = await lockProduct(tx, productId)
     const fields = variantInput(settings, product.options, input, '/body')
@@ -24,6 +26,7 @@ export async function createVariant (em: EntityManager, settings: CatalogSetting
     }
     await assertSkusFree(tx, [fields.sku])
     const created = tx.create(Variant, { ...fields, product, position: Math.max(-1, ...siblings.map((sibling) => sibling.position)) + 1 })
+    recordInitialStock(tx, created, actor)
     await tx.flush()
     await refreshPriceRanges(tx, { productIds: [productId] })
     await touchProduct(tx, productId)
