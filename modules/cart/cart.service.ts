@@ -136,10 +136,14 @@ async function findSellableVariant (tx: EntityManager, variantId: string): Promi
   const { rows: [variant] } = await sql<SellableVariant>`
     select v.id, v.sku, v.price, v.stock, p.status as product_status, p.name as product_name
       from variants v join products p on p.id = v.product_id where v.id = ${variantId}`.execute(tx.getKysely())
+  assertSellable(variantId, variant)
+  return variant
+}
+
+function assertSellable (variantId: string, variant: SellableVariant | undefined): asserts variant is SellableVariant {
   // Drafts are not public: their variants are as unknown to shoppers as ids that never existed.
   if (variant === undefined || variant.product_status === 'DRAFT') throw variantNotFound()
   if (variant.product_status !== 'ACTIVE') throw productUnavailable([{ variantId, productName: variant.product_name }])
-  return variant
 }
 
 /** A line may hold `quantity` units of `variant`: within the per-line limit and the stock. */
@@ -148,18 +152,29 @@ function assertQuantity (settings: CartSettings, variant: SellableVariant, quant
   if (quantity > variant.stock) throw outOfStock([{ variantId: variant.id, sku: variant.sku, requested: quantity, available: variant.stock }])
 }
 
+interface VariantForCart extends SellableVariant {
+  line_id: string | null
+  line_quantity: number | null
+  line_count: number
+}
+
 export async function addCartItem (em: EntityManager, settings: CartSettings, owner: CartOwner, input: AddCartItemRequest): Promise<Cart> {
   return await changeCart(em, settings, owner, async (tx, cartId) => {
-    const variant = await findSellableVariant(tx, input.variantId)
-    const line = await tx.findOne(CartLineEntity, { cart: cartId, variant: input.variantId })
-    const quantity = (line?.quantity ?? 0) + input.quantity
+    // The variant, the cart's line of it and the cart's line count in one round trip: the busiest cart call.
+    const { rows: [variant] } = await sql<VariantForCart>`
+      select v.id, v.sku, v.price, v.stock, p.status as product_status, p.name as product_name,
+             l.id as line_id, l.quantity as line_quantity, (select count(*)::int from cart_lines where cart_id = ${cartId}) as line_count
+        from variants v join products p on p.id = v.product_id
+        left join cart_lines l on l.cart_id = ${cartId} and l.variant_id = v.id
+       where v.id = ${input.variantId}`.execute(tx.getKysely())
+    assertSellable(input.variantId, variant)
+    const quantity = (variant.line_quantity ?? 0) + input.quantity
     assertQuantity(settings, variant, quantity)
-    if (line !== null) {
-      line.quantity = quantity
-      line.addedUnitPrice = variant.price
+    if (variant.line_id !== null) {
+      await sql`update cart_lines set quantity = ${quantity}, added_unit_price = ${variant.price}, updated_at = now() where id = ${variant.line_id}`.execute(tx.getKysely())
       return
     }
-    if (await tx.count(CartLineEntity, { cart: cartId }) >= MAX_LINES) throw cartFull(MAX_LINES)
+    if (variant.line_count >= MAX_LINES) throw cartFull(MAX_LINES)
     tx.create(CartLineEntity, { cart: cartId, variant: input.variantId, quantity, addedUnitPrice: variant.price })
   })
 }
