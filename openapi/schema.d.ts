@@ -5378,7 +5378,10 @@ export interface operations {
             query?: {
                 /** @description A saved address of the signed-in customer. */
                 addressId?: components["schemas"]["Id"];
-                /** @description An ISO 3166-1 alpha-2 country. */
+                /**
+                 * @description An officially assigned ISO 3166-1 alpha-2 code, upper case (`US`). Anything else, such as `ZZ`, `UK`, `us`
+                 *     or `USA`, is a `400`.
+                 */
                 country?: components["schemas"]["CountryCode"];
             };
             header?: {

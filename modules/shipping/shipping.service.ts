@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql'
 import { ProblemError, invalidField } from '../../plugins/problem.js'
 import { amountIn, money as moneyIn } from '../../plugins/money.js'
 import { findPage } from '../../plugins/pagination.js'
+import { retryOnConflict } from '../../plugins/db/retry.js'
 import { ISO_COUNTRY_CODES } from '../../openapi/countries.js'
 import type { Money, Page, PageQuery } from '../../openapi/shared.schemas.js'
 import { ShippingMethod as ShippingMethodEntity } from './shipping-method.entity.js'
@@ -67,8 +68,12 @@ export async function createShippingMethod (em: EntityManager, settings: Shippin
   return toShippingMethod(settings, method)
 }
 
+/**
+ * Staff send only what changes and no `If-Match`: a change that loses the race on `version` is applied again to
+ * the method as it is now, so that concurrent changes of different fields all land.
+ */
 export async function updateShippingMethod (em: EntityManager, settings: ShippingSettings, id: string, input: UpdateShippingMethodRequest): Promise<ShippingMethod> {
-  const method = await em.transactional(async (tx) => {
+  const method = await retryOnConflict(em, async (tx) => {
     const found = await tx.findOne(ShippingMethodEntity, { id })
     if (found === null) throw notFound()
     tx.assign(found, fieldsOf(settings, input))
