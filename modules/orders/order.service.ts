@@ -247,13 +247,19 @@ async function applyTransition (tx: EntityManager, order: OrderEntity, to: Order
   recordStatusChange(tx, order, from, to, actor, note)
 }
 
+/** A note or reason as the history keeps it: trimmed, and none at all when only spaces were sent. */
+function noteOf (text: string | undefined): string | null {
+  const trimmed = text?.trim() ?? ''
+  return trimmed === '' ? null : trimmed
+}
+
 /** Staff: one transition along the status machine; with `If-Match`, only from the version the caller saw. */
 export async function changeOrderStatus (em: EntityManager, settings: OrderSettings, account: Account, id: string, input: UpdateOrderRequest, ifMatch?: string): Promise<Versioned<AdminOrder>> {
   return await em.transactional(async (tx) => {
     const order = await lockOrder(tx, id)
     assertIfMatch(ifMatch, order.version)
     assertTransition(order, input.status, account.role)
-    await applyTransition(tx, order, input.status, actorOf(account), input.note?.trim() ?? null)
+    await applyTransition(tx, order, input.status, actorOf(account), noteOf(input.note))
     await tx.flush()
     return await adminView(tx, settings, order)
   })
@@ -264,7 +270,7 @@ export async function cancelOwnOrder (em: EntityManager, settings: OrderSettings
   return await em.transactional(async (tx) => {
     const order = await lockOrder(tx, id, account.id)
     assertTransition(order, 'CANCELLED', 'CUSTOMER')
-    await applyTransition(tx, order, 'CANCELLED', actorOf(account), reason?.trim() ?? null)
+    await applyTransition(tx, order, 'CANCELLED', actorOf(account), noteOf(reason))
     await tx.flush()
     return await orderView(tx, settings, order)
   })
