@@ -2766,6 +2766,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The `Idempotency-Key` was already used for a request with another body (or another operation). */
+        IdempotencyKeyReused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:idempotency-key-reused",
+                 *       "title": "Unprocessable Content",
+                 *       "status": 422,
+                 *       "detail": "This Idempotency-Key was used for a different request; use a new key for a new request.",
+                 *       "instance": "/api/v1/checkout",
+                 *       "code": "IDEMPOTENCY_KEY_REUSED"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The resource does not exist, or is not the caller's. */
         NotFound: {
             headers: {
@@ -2832,6 +2851,7 @@ export interface components {
             headers: {
                 ETag: components["headers"]["ETag"];
                 Location: components["headers"]["Location"];
+                "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                 [name: string]: unknown;
             };
             content: {
@@ -3089,25 +3109,6 @@ export interface components {
                 "application/json": components["schemas"]["ProductImage"];
             };
         };
-        /** @description The `Idempotency-Key` was already used for a request with another body (or another operation). */
-        IdempotencyKeyReused: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "urn:commerce-api:problem:idempotency-key-reused",
-                 *       "title": "Unprocessable Content",
-                 *       "status": 422,
-                 *       "detail": "This Idempotency-Key was used for a different request; use a new key for a new request.",
-                 *       "instance": "/api/v1/checkout",
-                 *       "code": "IDEMPOTENCY_KEY_REUSED"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description This operation moves money or stock and needs an `Idempotency-Key` header. */
         IdempotencyKeyRequired: {
             headers: {
@@ -3152,6 +3153,15 @@ export interface components {
         Limit: number;
         /** @description The `nextCursor` of the previous page. */
         Cursor: string;
+        /**
+         * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+         *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+         *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+         *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+         *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+         * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+         */
+        IdempotencyKey: string;
         /** @description The resource's id. */
         IdPath: components["schemas"]["Id"];
         /**
@@ -3216,18 +3226,11 @@ export interface components {
         WithFacets: boolean;
         /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
         CartToken: string;
-        /**
-         * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
-         *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
-         *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
-         *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
-         *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
-         * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
-         */
-        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: {
+        /** @description `true` when this is the kept answer to an earlier request with the same `Idempotency-Key`. */
+        IdempotentReplayed: "true";
         /**
          * @description The version of this resource as a strong entity tag; send it back in `If-Match` to change it safely.
          * @example "3"
@@ -3244,8 +3247,6 @@ export interface components {
          * @example public, max-age=60
          */
         CacheControl: string;
-        /** @description `true` when this is the kept answer to an earlier request with the same `Idempotency-Key`. */
-        IdempotentReplayed: "true";
         /**
          * @description How the checkout went, for monitoring: `attempts` (the transactions it took; more than one after a lost
          *     race) and `conflicts` (variants another checkout changed between this one's pricing and its lock,
@@ -3652,6 +3653,15 @@ export interface operations {
             header?: {
                 /** @description Required for the first admin when the server sets `ADMIN_BOOTSTRAP_TOKEN`. */
                 "X-Admin-Bootstrap-Token"?: string;
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -3665,6 +3675,7 @@ export interface operations {
             /** @description The staff account. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     ETag: components["headers"]["ETag"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
@@ -3679,6 +3690,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -3889,7 +3901,17 @@ export interface operations {
     createAddress: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3916,6 +3938,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -4387,7 +4410,17 @@ export interface operations {
     createCategory: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4406,6 +4439,7 @@ export interface operations {
             /** @description The category. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
@@ -4420,6 +4454,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -4528,7 +4563,17 @@ export interface operations {
     createBrand: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4547,6 +4592,7 @@ export interface operations {
             /** @description The brand. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
@@ -4560,6 +4606,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -4674,7 +4721,17 @@ export interface operations {
     createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4738,6 +4795,7 @@ export interface operations {
             /** @description The product. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     ETag: components["headers"]["ETag"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
@@ -4753,6 +4811,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -4849,7 +4908,17 @@ export interface operations {
     createVariant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The resource's id. */
                 id: components["parameters"]["IdPath"];
@@ -4878,6 +4947,7 @@ export interface operations {
             /** @description The variant. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     ETag: components["headers"]["ETag"];
                     Location: components["headers"]["Location"];
                     [name: string]: unknown;
@@ -4893,6 +4963,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -4977,7 +5048,17 @@ export interface operations {
     createProductImageUpload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The resource's id. */
                 id: components["parameters"]["IdPath"];
@@ -4999,6 +5080,7 @@ export interface operations {
             /** @description Where to put the bytes. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5009,15 +5091,27 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };
     addProductImage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The resource's id. */
                 id: components["parameters"]["IdPath"];
@@ -5039,6 +5133,7 @@ export interface operations {
             /** @description The image. */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5052,6 +5147,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { IdOrSlugParamsSchema, IdParamsSchema, IfNoneMatchHeadersSchema, NotModifiedSchema, PageQuerySchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { IdempotencyHeadersSchema, IdOrSlugParamsSchema, IdParamsSchema, IfNoneMatchHeadersSchema, NotModifiedSchema, PageQuerySchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { locationOf } from '../../plugins/resource-headers.js'
 import { MoveProductsQuerySchema } from './catalog.schemas.js'
 import { BrandPageSchema, BrandSchema, CreateBrandRequestSchema, UpdateBrandRequestSchema } from './brand.schemas.js'
@@ -38,11 +38,12 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => await listBrands(request.em, request.query))
 
   app.post('/admin/brands', {
-    config: STAFF,
+    config: { ...STAFF, idempotency: {} },
     schema: {
       operationId: 'createBrand',
+      headers: IdempotencyHeadersSchema,
       body: CreateBrandRequestSchema,
-      response: { 201: BrandSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 500) }
+      response: { 201: BrandSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 500) }
     }
   }, async (request, reply) => {
     const brand = await createBrand(request.em, request.body)

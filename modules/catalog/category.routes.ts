@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { IdOrSlugParamsSchema, IdParamsSchema, IfNoneMatchHeadersSchema, NotModifiedSchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { IdempotencyHeadersSchema, IdOrSlugParamsSchema, IdParamsSchema, IfNoneMatchHeadersSchema, NotModifiedSchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { locationOf } from '../../plugins/resource-headers.js'
 import { MoveProductsQuerySchema } from './catalog.schemas.js'
 import { CategorySchema, CategoryTreeSchema, CreateCategoryRequestSchema, UpdateCategoryRequestSchema } from './category.schemas.js'
@@ -36,11 +36,12 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => await categoryTree(request.em, { activeOnly: false }))
 
   app.post('/admin/categories', {
-    config: STAFF,
+    config: { ...STAFF, idempotency: {} },
     schema: {
       operationId: 'createCategory',
+      headers: IdempotencyHeadersSchema,
       body: CreateCategoryRequestSchema,
-      response: { 201: CategorySchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
+      response: { 201: CategorySchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) }
     }
   }, async (request, reply) => {
     const category = await createCategory(request.em, request.body)

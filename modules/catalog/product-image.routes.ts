@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { IdParamsSchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { IdempotencyHeadersSchema, IdParamsSchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { ConfirmImageRequestSchema, ImageParamsSchema, ImageUploadRequestSchema, ImageUploadSchema, ProductImageSchema, UpdateImageRequestSchema } from './product-image.schemas.js'
 import { addProductImage, deleteProductImage, startProductImageUpload, updateProductImage } from './product-image.service.js'
 import { catalogContextOf } from './catalog.context.js'
@@ -10,22 +10,24 @@ export const productImageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { settings, media } = catalogContextOf(app)
 
   app.post('/admin/products/:id/images/uploads', {
-    config: STAFF,
+    config: { ...STAFF, idempotency: {} },
     schema: {
       operationId: 'createProductImageUpload',
+      headers: IdempotencyHeadersSchema,
       params: IdParamsSchema,
       body: ImageUploadRequestSchema,
-      response: { 201: ImageUploadSchema, ...problemResponses(400, 401, 403, 404, 413, 415, 500) }
+      response: { 201: ImageUploadSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) }
     }
   }, async (request, reply) => reply.code(201).send(await startProductImageUpload(request.em, media, request.params.id, request.body, request.account!.id)))
 
   app.post('/admin/products/:id/images', {
-    config: STAFF,
+    config: { ...STAFF, idempotency: {} },
     schema: {
       operationId: 'addProductImage',
+      headers: IdempotencyHeadersSchema,
       params: IdParamsSchema,
       body: ConfirmImageRequestSchema,
-      response: { 201: ProductImageSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
+      response: { 201: ProductImageSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) }
     }
   }, async (request, reply) => reply.code(201).send(await addProductImage(request.em, settings, media, request.params.id, request.body)))
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { IdOrSlugParamsSchema, IdParamsSchema, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, NotModifiedSchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { IdempotencyHeadersSchema, IdOrSlugParamsSchema, IdParamsSchema, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, NotModifiedSchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { actorOf } from '../auth/user.entity.js'
 import { entityTag, locationOf } from '../../plugins/resource-headers.js'
 import { AdminProductPageSchema, AdminProductQuerySchema, AdminProductSchema, CreateProductRequestSchema, ProductSchema, UpdateProductRequestSchema } from './product.schemas.js'
@@ -31,11 +31,12 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => await listAdminProducts(request.em, settings, request.query))
 
   app.post('/admin/products', {
-    config: STAFF,
+    config: { ...STAFF, idempotency: {} },
     schema: {
       operationId: 'createProduct',
+      headers: IdempotencyHeadersSchema,
       body: CreateProductRequestSchema,
-      response: { 201: AdminProductSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
+      response: { 201: AdminProductSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) }
     }
   }, async (request, reply) => {
     const { resource, version } = await createProduct(request.em, settings, request.body, actorOf(request.account!))

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { IdParamsSchema, IfMatchHeadersSchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { IdempotencyHeadersSchema, IdParamsSchema, IfMatchHeadersSchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { actorOf } from '../auth/user.entity.js'
 import { entityTag, locationOf } from '../../plugins/resource-headers.js'
 import { AdminVariantSchema, CreateVariantRequestSchema, UpdateVariantRequestSchema, VariantParamsSchema } from './product.schemas.js'
@@ -12,12 +12,13 @@ export const variantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { settings } = catalogContextOf(app)
 
   app.post('/admin/products/:id/variants', {
-    config: STAFF,
+    config: { ...STAFF, idempotency: {} },
     schema: {
       operationId: 'createVariant',
+      headers: IdempotencyHeadersSchema,
       params: IdParamsSchema,
       body: CreateVariantRequestSchema,
-      response: { 201: AdminVariantSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
+      response: { 201: AdminVariantSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) }
     }
   }, async (request, reply) => {
     const { resource, version } = await createVariant(request.em, settings, request.params.id, request.body, actorOf(request.account!))

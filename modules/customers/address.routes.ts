@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { IdParamsSchema, IfMatchHeadersSchema, PageQuerySchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { IdempotencyHeadersSchema, IdParamsSchema, IfMatchHeadersSchema, PageQuerySchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { entityTag, locationOf } from '../../plugins/resource-headers.js'
 import { createAddress, deleteAddress, getAddress, listAddresses, updateAddress } from './address.service.js'
 import { AddressPageSchema, AddressSchema, CreateAddressRequestSchema, UpdateAddressRequestSchema } from './address.schemas.js'
@@ -20,11 +20,12 @@ export const addressRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/', {
     prefixTrailingSlash: 'no-slash',
-    config: CUSTOMERS,
+    config: { ...CUSTOMERS, idempotency: {} },
     schema: {
       operationId: 'createAddress',
+      headers: IdempotencyHeadersSchema,
       body: CreateAddressRequestSchema,
-      response: { 201: AddressSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 500) }
+      response: { 201: AddressSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 500) }
     }
   }, async (request, reply) => {
     const { resource, version } = await createAddress(request.em, request.account!, request.body)

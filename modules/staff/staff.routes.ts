@@ -8,13 +8,13 @@ export const staffRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/', {
     prefixTrailingSlash: 'no-slash',
     // Anonymous requests may only create the very first admin; with a token, only admins get through.
-    config: { access: { roles: ['ADMIN'], optional: true } },
+    config: { access: { roles: ['ADMIN'], optional: true }, idempotency: {} },
     preHandler: app.authRateLimit('create-staff'),
     schema: {
       operationId: 'createStaff',
       headers: CreateStaffHeadersSchema,
       body: CreateStaffRequestSchema,
-      response: { 201: StaffSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 429, 500) }
+      response: { 201: StaffSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 500) }
     }
   }, async (request, reply) => {
     const { resource, version } = request.account === null

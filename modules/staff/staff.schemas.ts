@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { EmailSchema, IdSchema, NewPasswordSchema, PageSchema, PersonNameSchema, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
+import { EmailSchema, IdempotencyKeySchema, IdSchema, NewPasswordSchema, PageSchema, PersonNameSchema, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
 import { STAFF_ROLES } from '../auth/user.entity.js'
 
 export const StaffRoleSchema = StringEnum(STAFF_ROLES)
@@ -35,5 +35,6 @@ export const UpdateStaffRequestSchema = Type.Object({
 export type UpdateStaffRequest = Static<typeof UpdateStaffRequestSchema>
 
 export const CreateStaffHeadersSchema = Type.Object({
-  'x-admin-bootstrap-token': Type.Optional(Type.String({ maxLength: 512 }))
+  'x-admin-bootstrap-token': Type.Optional(Type.String({ maxLength: 512 })),
+  'idempotency-key': Type.Optional(IdempotencyKeySchema)
 })
