@@ -1226,7 +1226,8 @@ export interface paths {
          *
          *     Moderators make every staff transition but the return decisions, which are for admins. A transition not
          *     allowed from the current status, or not to the caller's role, is a `409` (`ORDER_TRANSITION_NOT_ALLOWED`)
-         *     listing the allowed ones. Each change is recorded with who made it and when. With `If-Match` (the order's
+         *     whose `orderStatus` is the current status and `allowedTransitions` the moves allowed from it (`to` and
+         *     `roles`). Each change is recorded with who made it and when. With `If-Match` (the order's
          *     `ETag`), a change based on an older version is a `412`.
          */
         patch: operations["updateOrderStatus"];

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../fastify.config.js'
 import { ProblemError } from '../../plugins/problem.js'
 import { testConfig } from '../helpers/build.js'
-import { usd } from '../helpers/catalog.js'
+import { createProduct, usd } from '../helpers/catalog.js'
 import type { ApiClient } from '../helpers/client.js'
 import { concurrently, settled } from '../helpers/concurrency.js'
 import { problem, validationProblem, PROBLEM_JSON } from '../helpers/problems.js'
@@ -115,6 +115,44 @@ t.test('a replay answers the kept status, body and Location, marked as replayed,
   const [row] = await keyRows(app, key)
   t.equal(row?.status, 201)
   t.equal(row?.caller, `account:${JSON.parse(Buffer.from(staff.authorization.split('.')[1] ?? '', 'base64url').toString()).sub as string}`, 'kept under the staff account')
+})
+
+t.test('every creating POST of a signed-in caller accepts a key: products, variants, categories, brands, addresses, staff', async (t) => {
+  const { api, app, staff } = shop
+  const customer = await createCustomer(shop)
+  const product = await createProduct(shop, { name: 'Keyed Base', options: [{ name: 'Size', values: ['S', 'M'] }], variants: [{ sku: 'KEYED-S', optionValues: { Size: 'S' }, price: usd(900) }] })
+  const creations = [
+    { table: 'products', path: '/api/v1/admin/products', send: async (key: string, name: string) => await api.POST('/api/v1/admin/products', { headers: { ...staff, 'idempotency-key': key }, body: { name, variants: [{ sku: name.toUpperCase().replaceAll(' ', '-'), price: usd(1500), stock: 3 }] } }) },
+    { table: 'variants', path: `/api/v1/admin/products/${product.id}/variants`, send: async (key: string, name: string) => await api.POST('/api/v1/admin/products/{id}/variants', { headers: { ...staff, 'idempotency-key': key }, params: { path: { id: product.id } }, body: { sku: name.toUpperCase().replaceAll(' ', '-'), optionValues: { Size: name.endsWith('changed') ? 'S' : 'M' }, price: usd(1500) } }) },
+    { table: 'categories', path: '/api/v1/admin/categories', send: async (key: string, name: string) => await api.POST('/api/v1/admin/categories', { headers: { ...staff, 'idempotency-key': key }, body: { name } }) },
+    { table: 'brands', path: '/api/v1/admin/brands', send: async (key: string, name: string) => await api.POST('/api/v1/admin/brands', { headers: { ...staff, 'idempotency-key': key }, body: { name } }) },
+    { table: 'addresses', path: '/api/v1/me/addresses', send: async (key: string, name: string) => await api.POST('/api/v1/me/addresses', { headers: { ...customer.headers, 'idempotency-key': key }, body: { fullName: name, line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'US' } }) }
+  ]
+  for (const [index, { table, path, send }] of creations.entries()) {
+    const key = idempotencyKey()
+    const name = `Keyed ${table} ${index}`
+    const before = Number((await rows<{ count: string }>(app, `select count(*) from ${table}`))[0]?.count)
+    const first = await send(key, name)
+    const again = await send(key, name)
+    t.equal(first.response.status, 201, table)
+    t.equal(again.response.status, 201)
+    t.equal(again.response.headers.get('idempotent-replayed'), 'true', `${table}: replayed`)
+    t.same(again.data, first.data, `${table}: the same resource`)
+    t.equal(again.response.headers.get('location'), first.response.headers.get('location'))
+    t.equal(Number((await rows<{ count: string }>(app, `select count(*) from ${table}`))[0]?.count), before + 1, `${table}: created once`)
+    const other = await send(key, `${name} changed`)
+    t.equal(other.response.status, 422, `${table}: another body under the key`)
+    t.same(other.error, problem(422, 'IDEMPOTENCY_KEY_REUSED', REUSED, path))
+  }
+
+  const staffKey = idempotencyKey()
+  const invite = { email: `keyed-${Date.now()}@example.com`, name: 'Keyed Moderator', role: 'MODERATOR' as const }
+  const created = await api.POST('/api/v1/admin/staff', { headers: { ...staff, 'idempotency-key': staffKey }, body: invite })
+  const replayed = await api.POST('/api/v1/admin/staff', { headers: { ...staff, 'idempotency-key': staffKey }, body: invite })
+  t.equal(created.response.status, 201)
+  t.equal(replayed.response.headers.get('idempotent-replayed'), 'true', 'a staff invitation replayed')
+  t.equal(replayed.data?.id, created.data?.id)
+  t.equal(Number((await rows<{ count: string }>(app, 'select count(*) from users where email = ?', [invite.email]))[0]?.count), 1, 'one account, one emailed password')
 })
 
 t.test('a replayed add puts the quantity in the cart once; a new key adds again', async (t) => {
