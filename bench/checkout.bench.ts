@@ -141,7 +141,7 @@ export async function benchmarkCheckout (config: AppConfig, databaseUrl: (name: 
   const url = await databaseUrl('checkout')
   const seeded = await seed(url)
   // Fifty sign-ins from one address would otherwise meet the sign-in rate limit.
-  const api = await startProcess(COMPILED_API, { NODE_ENV: 'test', LOG_LEVEL: 'warn', DEMO_DATA: 'false', DATABASE_URL: url, DATABASE_POOL_MAX: '20', DATA_DIR: config.DATA_DIR, AUTH_RATE_LIMIT_PER_IP: '1000' })
+  const api = await startProcess(COMPILED_API, { NODE_ENV: 'test', LOG_LEVEL: 'warn', DEMO_DATA: 'false', DATABASE_URL: url, DATA_DIR: config.DATA_DIR, AUTH_RATE_LIMIT_PER_IP: '1000' })
   try {
     const tokens: string[] = []
     for (const email of seeded.emails) {

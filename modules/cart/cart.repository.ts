@@ -71,11 +71,11 @@ export async function lockCart (tx: EntityManager, cartId: string): Promise<Cart
  * Locks a cart for a change and moves its idle clock, in one statement (`now()` is the transaction's
  * start either way): its current state, or undefined for a cart that is gone.
  */
-export async function lockAndTouchCart (tx: EntityManager, cart: { id: string } | { customerId: string }): Promise<CartRow | undefined> {
-  const db = tx.getKysely()
-  const { rows: [row] } = 'id' in cart
-    ? await sql<CartRow>`update carts set updated_at = now() where id = ${cart.id} returning id, customer_id, updated_at`.execute(db)
-    : await sql<CartRow>`update carts set updated_at = now() where customer_id = ${cart.customerId} returning id, customer_id, updated_at`.execute(db)
+export async function lockAndTouchCart (tx: EntityManager, cart: { id: string } | { customerId: string } | { tokenHash: string }): Promise<CartRow | undefined> {
+  const which = 'id' in cart
+    ? sql`id = ${cart.id}`
+    : 'customerId' in cart ? sql`customer_id = ${cart.customerId}` : sql`token_hash = ${cart.tokenHash} and customer_id is null`
+  const { rows: [row] } = await sql<CartRow>`update carts set updated_at = now() where ${which} returning id, customer_id, updated_at`.execute(tx.getKysely())
   return row
 }
 

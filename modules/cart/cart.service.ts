@@ -107,16 +107,28 @@ export async function createGuestCart (em: EntityManager, settings: CartSettings
   return { cartToken, cart: toCart(settings, { id: cart.id, customer_id: null, updated_at: cart.updatedAt }, []) }
 }
 
+/** The owner's cart, locked and its idle clock moved: a customer's is made on first use, an unknown guest token is a 404. */
+async function lockOwnersCart (tx: EntityManager, owner: CartOwner): Promise<CartRow> {
+  if ('tokenHash' in owner) {
+    const cart = await lockAndTouchCart(tx, { tokenHash: owner.tokenHash })
+    if (cart === undefined) throw cartNotFound()
+    return cart
+  }
+  const cart = await lockAndTouchCart(tx, { customerId: owner.customerId })
+  if (cart !== undefined) return cart
+  const { id } = await customerCart(tx, owner.customerId, uuidv7())
+  const made = await lockAndTouchCart(tx, { id })
+  if (made === undefined) throw new Error('the customer cart vanished under its own transaction')
+  return made
+}
+
 /**
  * Applies a change to the owner's cart under the cart's row lock (changes to one cart are serialised, so
  * two requests adding the same variant make one line), moves its idle clock, and answers with the cart.
  */
 async function changeCart (em: EntityManager, settings: CartSettings, owner: CartOwner, change: (tx: EntityManager, cartId: string) => Promise<void>): Promise<Cart> {
-  const { id } = await findCart(em, owner)
   return await em.transactional(async (tx) => {
-    const cart = await lockAndTouchCart(tx, { id })
-    // Swept, or merged into a customer's cart, since it was found.
-    if (cart === undefined) throw cartNotFound()
+    const cart = await lockOwnersCart(tx, owner)
     await change(tx, cart.id)
     await tx.flush()
     return toCart(settings, cart, await findPricedLines(tx, cart.id))

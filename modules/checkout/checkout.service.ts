@@ -9,7 +9,7 @@ import { emptyCart, lockCartForCheckout, toCart, type CartSettings } from '../ca
 import { getAddress } from '../customers/address.service.js'
 import { outOfStock, takeStock } from '../inventory/inventory.service.js'
 import { Order as OrderEntity, OrderItem as OrderItemEntity, type OrderAddress } from '../orders/order.entity.js'
-import { nextOrderNumber, recordStatusChange, toOrder, type OrderSettings } from '../orders/order.service.js'
+import { recordStatusChange, toOrder, type OrderSettings } from '../orders/order.service.js'
 import type { Order } from '../orders/orders.contract.js'
 import { shippingQuote } from '../shipping/shipping.service.js'
 import type { CheckoutAddress, CheckoutRequest } from './checkout.schemas.js'
@@ -86,7 +86,6 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
 
     const placedAt = new Date()
     const created = tx.create(OrderEntity, {
-      number: await nextOrderNumber(tx),
       customer: account.id,
       status: 'PENDING',
       paymentStatus: 'UNPAID',

@@ -40,7 +40,7 @@ export const OrderSchema = defineEntity({
   properties: {
     ...entityProperties,
     /** From the `order_numbers` sequence: unique and increasing, for customers and support. */
-    number: p.bigint('string').unique(),
+    number: p.bigint('string').unique().defaultRaw("nextval('order_numbers')"),
     customer: () => p.manyToOne(UserSchema).deleteRule('restrict'),
     status: p.enum(ORDER_STATUSES),
     paymentStatus: p.enum(PAYMENT_STATUSES),

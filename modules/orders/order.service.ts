@@ -23,13 +23,6 @@ export interface OrderSettings {
   returnWindowDays: number
 }
 
-/** The next order number: from a sequence, so unique and increasing on any number of instances. */
-export async function nextOrderNumber (tx: EntityManager): Promise<string> {
-  const { rows: [row] } = await sql<{ number: string }>`select nextval('order_numbers')::text as number`.execute(tx.getKysely())
-  if (row === undefined) throw new Error('the order number sequence answered nothing')
-  return row.number
-}
-
 export function recordStatusChange (tx: EntityManager, order: OrderEntity, from: OrderStatus | null, to: OrderStatus, actor: Actor, note: string | null = null): OrderStatusChangeEntity {
   return tx.create(OrderStatusChangeEntity, { order, fromStatus: from, toStatus: to, actorRole: actor.role, actor: actor.id, note })
 }
