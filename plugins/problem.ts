@@ -13,17 +13,21 @@ import type { Problem, ProblemFieldError } from '../openapi/shared.schemas.js'
  * A failure the client can act on. Domain errors extend this with their own status and code;
  * the error handler turns any of them into an RFC 9457 problem.
  */
+/** A problem's own members (RFC 9457 and our `code`): an extension of the same name would overwrite them. */
+type ReservedMembers = { [member in 'type' | 'title' | 'status' | 'detail' | 'instance' | 'code']?: never }
+export type ProblemExtensions = Record<string, unknown> & ReservedMembers
+
 export class ProblemError extends Error {
   readonly status: number
   readonly code: string
   readonly title: string
   readonly headers: Record<string, string>
-  readonly extensions: Record<string, unknown>
+  readonly extensions: ProblemExtensions
 
   constructor (status: number, code: string, detail: string, options: {
     title?: string
     headers?: Record<string, string>
-    extensions?: Record<string, unknown>
+    extensions?: ProblemExtensions
   } = {}) {
     super(detail)
     this.name = 'ProblemError'
