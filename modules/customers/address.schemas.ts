@@ -28,8 +28,8 @@ export const AddressTextSchema = Type.String({ minLength: 1, maxLength: 200, pat
 export const OptionalAddressTextSchema = Nullable(Type.String({ maxLength: 200 }))
 export const PostalCodeSchema = Type.String({ minLength: 1, maxLength: 20, pattern: '\\S' })
 
-const addressFields = {
-  label: Type.Optional(OptionalAddressTextSchema),
+/** The postal fields of an address as a client writes them: the address book's and checkout's inline address. */
+export const postalAddressInputFields = {
   fullName: PersonNameSchema,
   company: Type.Optional(OptionalAddressTextSchema),
   line1: AddressTextSchema,
@@ -38,7 +38,12 @@ const addressFields = {
   region: Type.Optional(OptionalAddressTextSchema),
   postalCode: PostalCodeSchema,
   country: CountryCodeSchema,
-  phone: Type.Optional(Nullable(PhoneSchema)),
+  phone: Type.Optional(Nullable(PhoneSchema))
+}
+
+const addressFields = {
+  label: Type.Optional(OptionalAddressTextSchema),
+  ...postalAddressInputFields,
   isDefaultShipping: Type.Optional(Type.Boolean()),
   isDefaultBilling: Type.Optional(Type.Boolean())
 }
