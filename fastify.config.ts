@@ -78,6 +78,7 @@ const ConfigSchema = Type.Object({
   IDEMPOTENCY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 720 }),
   CART_TTL_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 365 }),
   CART_MAX_LINE_QUANTITY: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
+  GUEST_CARTS_PER_IP_PER_HOUR: Type.Integer({ default: 120, minimum: 1, maximum: 1_000_000 }),
   LOW_STOCK_THRESHOLD: Type.Integer({ default: 5, minimum: 0, maximum: 1_000_000 }),
   RETURN_WINDOW_DAYS: Type.Integer({ default: 14, minimum: 0, maximum: 365 })
 })

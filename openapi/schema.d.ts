@@ -940,7 +940,8 @@ export interface paths {
          * @description Creates an empty cart for a visitor who has not signed in, and answers with its token: send it as
          *     `X-Cart-Token` on the other cart operations, and to `POST /cart/merge` once the visitor signs in. Signed-in
          *     customers need no token: their one cart is found by their access token. Takes no `Idempotency-Key`: a
-         *     retry makes another empty cart, which is harmless (idle carts are swept).
+         *     retry makes another empty cart, which is harmless (idle carts are swept). Each client IP may start
+         *     `GUEST_CARTS_PER_IP_PER_HOUR` carts an hour (default 120); more is a `429` with `Retry-After`.
          */
         post: operations["createCart"];
         /**
@@ -5262,6 +5263,7 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { ProblemError } from './problem.js'
 
 declare module 'fastify' {
@@ -11,6 +11,24 @@ declare module 'fastify' {
      * `accountKey` derives from the validated request, such as its normalised email). Use as the route's `preHandler`.
      */
     authRateLimit: (operation: string, accountKey?: (request: FastifyRequest) => string | undefined) => preHandlerAsyncHookHandler[]
+    /** Limits an operation anyone may call that makes something (a guest cart) to `max` per client IP per window. Use as the route's `preHandler`. */
+    ipRateLimit: (operation: string, limit: { max: number, windowSeconds: number }) => preHandlerAsyncHookHandler[]
+  }
+}
+
+type LimitCheck = ReturnType<FastifyInstance['createRateLimit']>
+
+/** Runs every counter (so none can be probed while another is exhausted) and answers 429 with Retry-After when any is exceeded. */
+function limiter (checks: (request: FastifyRequest) => LimitCheck[]): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const results = []
+    for (const check of checks(request)) results.push(await check(request))
+    const exceeded = results.filter((result) => !result.isAllowed && result.isExceeded)
+    if (exceeded.length === 0) return
+    const seconds = Math.max(1, ...exceeded.map((result) => result.isAllowed ? 0 : result.ttlInSeconds))
+    throw new ProblemError(429, 'RATE_LIMITED', `Too many attempts. Try again in ${seconds} seconds.`, {
+      headers: { 'retry-after': String(seconds) }
+    })
   }
 }
 
@@ -31,17 +49,11 @@ export default fp(async (app) => {
     // Per account and address: guesses at one account from one place are held back, while its owner, elsewhere,
     // can still get in. Spraying many accounts from one place meets the per-IP limit.
     const perAccount = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_ACCOUNT, timeWindow, keyGenerator: (request) => `${operation}:account:${accountKey?.(request) ?? ''}:ip:${request.ip}` })
-    // Both counters move on every request, so neither can be probed while the other is exhausted.
-    const limit: preHandlerAsyncHookHandler = async (request) => {
-      const results = [await perIp(request)]
-      if (accountKey?.(request) !== undefined) results.push(await perAccount(request))
-      const exceeded = results.filter((result) => !result.isAllowed && result.isExceeded)
-      if (exceeded.length === 0) return
-      const seconds = Math.max(1, ...exceeded.map((result) => result.isAllowed ? 0 : result.ttlInSeconds))
-      throw new ProblemError(429, 'RATE_LIMITED', `Too many attempts. Try again in ${seconds} seconds.`, {
-        headers: { 'retry-after': String(seconds) }
-      })
-    }
-    return [limit]
+    return [limiter((request) => accountKey?.(request) === undefined ? [perIp] : [perIp, perAccount])]
+  })
+
+  app.decorate('ipRateLimit', (operation: string, { max, windowSeconds }: { max: number, windowSeconds: number }) => {
+    const perIp = app.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: (request) => `${operation}:ip:${request.ip}` })
+    return [limiter(() => [perIp])]
   })
 }, { name: 'rate-limit', dependencies: ['config'] })

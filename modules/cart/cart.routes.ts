@@ -35,9 +35,11 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/', {
     prefixTrailingSlash: 'no-slash',
     config: { access: 'public' },
+    // Anyone may make a cart, and each is a row: a generous per-IP limit keeps one client from filling the table.
+    preHandler: app.ipRateLimit('create-cart', { max: app.config.GUEST_CARTS_PER_IP_PER_HOUR, windowSeconds: 3600 }),
     schema: {
       operationId: 'createCart',
-      response: { 201: GuestCartSchema, ...problemResponses(400, 413, 415, 500) }
+      response: { 201: GuestCartSchema, ...problemResponses(400, 413, 415, 429, 500) }
     }
   }, async (request, reply) => reply.code(201).send(await createGuestCart(request.em, settings)))
 
