@@ -4,7 +4,7 @@ import { injectClient } from '../helpers/client.js'
 import { bearer, PASSWORD } from '../helpers/identity.js'
 import { DEMO_CUSTOMER, seedDemoData } from '../../modules/demo/demo.service.js'
 
-t.test('demo data: a customer to sign in as, with an address book, loaded once', async (t) => {
+t.test('demo data: a customer to sign in as, with an address book and shipping methods to check out with, loaded once', async (t) => {
   const app = await build(t)
   const api = injectClient(app)
   t.equal(await seedDemoData(app.orm.em.fork()), true)
@@ -14,6 +14,11 @@ t.test('demo data: a customer to sign in as, with an address book, loaded once',
   t.equal(signIn.response.status, 200)
   const addresses = await api.GET('/api/v1/me/addresses', { headers: bearer(signIn.data!) })
   t.same(addresses.data?.items.map((address) => address.label), ['Home', 'Office'])
+
+  for (const address of addresses.data?.items ?? []) {
+    const methods = await api.GET('/api/v1/cart/shipping-methods', { headers: bearer(signIn.data!), params: { query: { addressId: address.id } } })
+    t.same(methods.data?.items.map((method) => method.name), address.country === 'US' ? ['Standard delivery', 'Express'] : ['Standard delivery'], `shipping to the ${address.label ?? ''} address`)
+  }
 
   const bootstrap = await api.POST('/api/v1/admin/staff', { body: { email: 'owner@example.com', name: 'Owner', role: 'ADMIN', password: PASSWORD } })
   t.equal(bootstrap.response.status, 201, 'no staff is seeded: the first-admin bootstrap stays open')
