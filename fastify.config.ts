@@ -12,6 +12,7 @@ import cachingPlugin from './plugins/caching.js'
 import dbPlugin from './plugins/db.js'
 import docsPlugin from './plugins/docs.js'
 import jobsPlugin from './plugins/jobs.js'
+import outboxPlugin from './plugins/outbox.js'
 import mailPlugin from './plugins/mail.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import authPlugin from './plugins/auth.js'
@@ -75,6 +76,7 @@ const ConfigSchema = Type.Object({
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
   UPLOAD_MAX_BYTES: Type.Integer({ default: 10_485_760, minimum: 1024, maximum: 1_073_741_824 }),
   UPLOAD_URL_TTL_SECONDS: Type.Integer({ default: 900, minimum: 1, maximum: 604_800 }),
+  OUTBOX_RETRY_DELAY_SECONDS: Type.Integer({ default: 5, minimum: 1, maximum: 3600 }),
   IDEMPOTENCY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 720 }),
   CART_TTL_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 365 }),
   CART_MAX_LINE_QUANTITY: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
@@ -227,6 +229,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(cachingPlugin)
   app.register(dbPlugin, { migrate: options.migrate ?? true })
   app.register(jobsPlugin)
+  app.register(outboxPlugin)
   app.register(mailPlugin)
   app.register(rateLimitPlugin)
   app.register(storagePlugin)

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import nodemailer from 'nodemailer'
+import type { EntityManager } from '@mikro-orm/postgresql'
 
 export interface MailMessage {
   to: string
@@ -13,10 +14,10 @@ export interface MailMessage {
 
 export interface Mailer {
   /**
-   * Sends one message. Delivery problems are logged, not thrown: the use case that asked for the
-   * message has already committed, and every emailed code can be requested again.
+   * Sends one message through the outbox, in `em`'s transaction: it goes out once that commits, and is
+   * retried until the mail server takes it, or until `notAfter` (a code's expiry) has passed.
    */
-  send: (message: MailMessage) => Promise<void>
+  send: (em: EntityManager, message: MailMessage, options?: { notAfter?: Date }) => Promise<void>
 }
 
 declare module 'fastify' {
@@ -58,13 +59,11 @@ export default fp(async (app) => {
     app.log.info({ to: message.to, subject: message.subject, file, text: message.text }, 'email written to disk (SMTP_URL is not set)')
   }
 
+  // Its data holds codes and temporary passwords: a delivered message is not kept.
+  app.outbox.handle<MailMessage>('email', deliver, { keepDeliveredSeconds: 60 })
   app.decorate('mailer', {
-    send: async (message: MailMessage) => {
-      try {
-        await deliver(message)
-      } catch (error) {
-        app.log.error({ err: error, to: message.to, subject: message.subject }, 'email could not be sent')
-      }
+    send: async (em: EntityManager, message: MailMessage, options: { notAfter?: Date } = {}) => {
+      await app.outbox.send(em, 'email', message, options)
     }
   })
-}, { name: 'mail', dependencies: ['config'] })
+}, { name: 'mail', dependencies: ['config', 'outbox'] })

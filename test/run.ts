@@ -11,6 +11,7 @@ import { MikroORM } from '@mikro-orm/postgresql'
 import { loadConfig } from '../fastify.config.js'
 import { createOrmConfig } from '../mikro-orm.config.js'
 import { migrateUnderLock } from '../plugins/db/migrations.js'
+import { installOutbox } from '../plugins/outbox.js'
 import { startEmbeddedPostgres } from '../plugins/db/embedded.js'
 import { withConnection } from './helpers/database.js'
 
@@ -48,6 +49,7 @@ try {
   const orm = await MikroORM.init(createOrmConfig({ clientUrl: databaseUrl(templateName), poolMax: 2 }))
   await migrateUnderLock(orm)
   await orm.close()
+  await installOutbox(databaseUrl(templateName))
 
   exitCode = await new Promise<number>((resolve) => {
     // c8 merges the raw V8 coverage of every test process before mapping it to the TypeScript sources.

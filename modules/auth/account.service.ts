@@ -40,8 +40,11 @@ export async function createAccount (em: EntityManager, input: NewAccount): Prom
 /** A staff account with a generated temporary password, emailed to it and to be changed at first sign-in. */
 export async function createStaffAccount (em: EntityManager, mailer: Mailer, input: { email: string, name: string, role: StaffRole }): Promise<User> {
   const temporaryPassword = generateTemporaryPassword()
-  const user = await createAccount(em, { ...input, passwordHash: await hashPassword(temporaryPassword), mustChangePassword: true })
-  await em.flush()
-  await mailer.send(staffCredentialsEmail(user.email, user.name, user.role, temporaryPassword))
-  return user
+  const passwordHash = await hashPassword(temporaryPassword)
+  return await em.transactional(async (tx) => {
+    const user = await createAccount(tx, { ...input, passwordHash, mustChangePassword: true })
+    await tx.flush()
+    await mailer.send(tx, staffCredentialsEmail(user.email, user.name, user.role, temporaryPassword))
+    return user
+  })
 }

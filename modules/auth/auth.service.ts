@@ -23,8 +23,10 @@ export interface AuthServices {
 const ACCEPTED = { message: 'If the account exists, a code has been sent to it.' }
 
 async function sendVerificationCode (em: EntityManager, services: AuthServices, user: User): Promise<void> {
-  const { code } = await issueCode(em, services.codes, user, 'VERIFY_EMAIL')
-  await services.mailer.send(verificationCodeEmail(user.email, user.name, code))
+  await em.transactional(async (tx) => {
+    const { code, record } = await issueCode(tx, services.codes, user, 'VERIFY_EMAIL')
+    await services.mailer.send(tx, verificationCodeEmail(user.email, user.name, code), { notAfter: record.expiresAt })
+  })
 }
 
 /**
@@ -38,16 +40,18 @@ export function signUp (em: EntityManager, services: AuthServices, input: { emai
   const name = input.name.trim()
   services.afterResponse('sign up', async () => {
     const passwordHash = await hashPassword(input.password)
-    const outcome = await em.transactional(async (tx) => {
+    await em.transactional(async (tx) => {
       // Sign-ups racing for one new address: the others wait, then find the first one's account.
       await lockForTransaction(tx, `sign-up:${email}`)
       const existing = await tx.findOne(User, { email })
-      if (existing !== null) return { email: signUpAttemptEmail(existing.email, existing.name) }
+      if (existing !== null) {
+        await services.mailer.send(tx, signUpAttemptEmail(existing.email, existing.name))
+        return
+      }
       const user = tx.create(User, { email, name, passwordHash, role: 'CUSTOMER' })
-      const { code } = await issueCode(tx, services.codes, user, 'VERIFY_EMAIL')
-      return { email: verificationCodeEmail(user.email, user.name, code) }
+      const { code, record } = await issueCode(tx, services.codes, user, 'VERIFY_EMAIL')
+      await services.mailer.send(tx, verificationCodeEmail(user.email, user.name, code), { notAfter: record.expiresAt })
     })
-    await services.mailer.send(outcome.email)
   })
   return { email, codeExpiresIn: CODE_TTL_SECONDS }
 }
@@ -101,8 +105,10 @@ export async function forgotPassword (em: EntityManager, services: AuthServices,
   services.afterResponse('send password reset code', async () => {
     const user = await em.findOne(User, { email })
     if (user === null || user.disabledAt != null || !await mayIssueCode(em, services.codes, user, 'RESET_PASSWORD')) return
-    const { code } = await issueCode(em, services.codes, user, 'RESET_PASSWORD')
-    await services.mailer.send(passwordResetEmail(user.email, user.name, code))
+    await em.transactional(async (tx) => {
+      const { code, record } = await issueCode(tx, services.codes, user, 'RESET_PASSWORD')
+      await services.mailer.send(tx, passwordResetEmail(user.email, user.name, code), { notAfter: record.expiresAt })
+    })
   })
   return ACCEPTED
 }

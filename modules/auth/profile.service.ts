@@ -48,8 +48,10 @@ export async function startEmailChange (em: EntityManager, services: AuthService
   if (!await verifyPassword(user.passwordHash, input.password)) throw invalidCurrentPassword()
   const newEmail = normalizeEmail(input.newEmail, '/body/newEmail')
   if (await em.count(User, { email: newEmail }) > 0) throw emailTaken()
-  const { code } = await issueCode(em, services.codes, user, 'CHANGE_EMAIL', newEmail)
-  await services.mailer.send(emailChangeCodeEmail(newEmail, user.name, code))
+  await em.transactional(async (tx) => {
+    const { code, record } = await issueCode(tx, services.codes, user, 'CHANGE_EMAIL', newEmail)
+    await services.mailer.send(tx, emailChangeCodeEmail(newEmail, user.name, code), { notAfter: record.expiresAt })
+  })
   return { email: newEmail, codeExpiresIn: CODE_TTL_SECONDS }
 }
 

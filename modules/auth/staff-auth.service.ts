@@ -13,8 +13,11 @@ import { accountDisabled, invalidCredentials } from './auth.errors.js'
 export async function staffSignIn (em: EntityManager, services: AuthServices, input: { email: string, password: string }): Promise<{ challengeId: string, expiresIn: number }> {
   const user = await authenticate(em, input.email, input.password)
   if (!isStaffRole(user.role)) throw invalidCredentials()
-  const { code, record } = await issueCode(em, services.codes, user, 'STAFF_SIGNIN')
-  await services.mailer.send(staffSignInCodeEmail(user.email, user.name, code))
+  const record = await em.transactional(async (tx) => {
+    const issued = await issueCode(tx, services.codes, user, 'STAFF_SIGNIN')
+    await services.mailer.send(tx, staffSignInCodeEmail(user.email, user.name, issued.code), { notAfter: issued.record.expiresAt })
+    return issued.record
+  })
   return { challengeId: record.id, expiresIn: CODE_TTL_SECONDS }
 }
 

@@ -29,8 +29,11 @@ interface Waiter {
   resolve: (mail: ParsedMail) => void
 }
 
-/** A real SMTP server on loopback (no TLS, authentication optional) that keeps what it receives; closed on teardown. */
-export async function startSmtpCatcher (t: Test): Promise<SmtpCatcher> {
+/**
+ * A real SMTP server on loopback (no TLS, authentication optional) that keeps what it receives; closed on
+ * teardown. On `port` when given (a server that comes up where an app already expects one).
+ */
+export async function startSmtpCatcher (t: Test, port = 0): Promise<SmtpCatcher> {
   const received: Received[] = []
   const messages: ParsedMail[] = []
   const recipients: string[][] = []
@@ -68,10 +71,10 @@ export async function startSmtpCatcher (t: Test): Promise<SmtpCatcher> {
   })
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => { resolve() })
+    server.listen(port, '127.0.0.1', () => { resolve() })
   })
   t.teardown(async () => { await new Promise<void>((resolve) => { server.close(() => { resolve() }) }) })
-  const { port } = server.server.address() as AddressInfo
+  const address = server.server.address() as AddressInfo
 
   const nextMessage = async (to: string, timeoutMs = 5000): Promise<ParsedMail> => {
     const address = to.toLowerCase()
@@ -97,5 +100,5 @@ export async function startSmtpCatcher (t: Test): Promise<SmtpCatcher> {
     })
   }
 
-  return { url: `smtp://127.0.0.1:${port}`, messages, recipients, nextMessage }
+  return { url: `smtp://127.0.0.1:${address.port}`, messages, recipients, nextMessage }
 }
