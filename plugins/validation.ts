@@ -6,6 +6,7 @@ import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import { invalidField } from './problem.js'
 import { Type } from '@sinclair/typebox'
 import { UUID } from '../openapi/shared.schemas.js'
+import { ISO_COUNTRY_CODES } from '../openapi/countries.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 export const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin
@@ -28,6 +29,11 @@ export const EMAIL = new RegExp(String.raw`^\s*${EMAIL_ATEXT}{1,64}(\.${EMAIL_AT
  * ajv-formats' `uuid` also admits a `urn:uuid:` prefix, which PostgreSQL rejects: ids take the canonical form
  * only. Its `email` admits what nodemailer reads as an address list.
  */
+/** The schema checks a country's shape (two capitals); the list of assigned codes checks that it names a country: 400 otherwise. */
+export function assertCountryCode (country: string | undefined, pointer: string): void {
+  if (country !== undefined && !ISO_COUNTRY_CODES.has(country)) throw invalidField(pointer, 'is not an ISO 3166-1 alpha-2 country code')
+}
+
 export function withFormats<T extends Ajv> (ajv: T): T {
   addFormats(ajv).addFormat('uuid', UUID).addFormat('email', EMAIL)
   return ajv

@@ -3,13 +3,13 @@ import type { Account } from '../../plugins/auth.js'
 import { ProblemError, invalidField } from '../../plugins/problem.js'
 import { amountIn } from '../../plugins/money.js'
 import { retryOnConflict } from '../../plugins/db/retry.js'
-import { ISO_COUNTRY_CODES } from '../../openapi/countries.js'
+import { assertCountryCode } from '../../plugins/validation.js'
 import { actorOf } from '../auth/user.entity.js'
 import { emptyCart, lockCartForCheckout, toCart, type CartSettings } from '../cart/cart.service.js'
 import { getAddress } from '../customers/address.service.js'
 import { outOfStock, takeStock } from '../inventory/inventory.service.js'
 import { Order as OrderEntity, OrderItem as OrderItemEntity, type OrderAddress } from '../orders/order.entity.js'
-import { recordStatusChange, toOrder, type OrderSettings } from '../orders/order.service.js'
+import { recordStatusChange, textOrNull, toOrder, type OrderSettings } from '../orders/order.service.js'
 import type { Order } from '../orders/orders.contract.js'
 import { shippingQuote } from '../shipping/shipping.service.js'
 import type { CheckoutAddress, CheckoutRequest } from './checkout.schemas.js'
@@ -35,14 +35,13 @@ const paymentMethodUnavailable = (): ProblemError =>
   new ProblemError(409, 'PAYMENT_METHOD_UNAVAILABLE', 'Card payments are not available yet; pay cash on delivery (COD).')
 
 function inlineAddress (address: CheckoutAddress): OrderAddress {
-  const optional = (value: string | null | undefined): string | null => value == null || value.trim() === '' ? null : value.trim()
   return {
     fullName: address.fullName.trim(),
-    company: optional(address.company),
+    company: textOrNull(address.company),
     line1: address.line1.trim(),
-    line2: optional(address.line2),
+    line2: textOrNull(address.line2),
     city: address.city.trim(),
-    region: optional(address.region),
+    region: textOrNull(address.region),
     postalCode: address.postalCode.trim(),
     country: address.country,
     phone: address.phone ?? null
@@ -51,7 +50,7 @@ function inlineAddress (address: CheckoutAddress): OrderAddress {
 
 async function shippingAddressOf (em: EntityManager, account: Account, input: CheckoutRequest): Promise<OrderAddress> {
   if (input.address !== undefined) {
-    if (!ISO_COUNTRY_CODES.has(input.address.country)) throw invalidField('/body/address/country', 'is not an ISO 3166-1 alpha-2 country code')
+    assertCountryCode(input.address.country, '/body/address/country')
     return inlineAddress(input.address)
   }
   const { resource } = await getAddress(em, account, input.addressId as string)
@@ -99,7 +98,7 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
       shippingAddress: address,
       shippingMethod: shipping.id,
       shippingMethodName: shipping.name,
-      note: input.note?.trim() === '' ? null : input.note?.trim() ?? null,
+      note: textOrNull(input.note),
       placedAt
     })
     const items = lines.map((line, position) => tx.create(OrderItemEntity, {

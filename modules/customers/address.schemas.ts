@@ -3,9 +3,8 @@ import { CountryCodeSchema, IdSchema, Nullable, PageSchema, PersonNameSchema, Ph
 
 const NullableText = Type.Union([Type.String(), Type.Null()])
 
-export const AddressSchema = Type.Object({
-  id: IdSchema,
-  label: NullableText,
+/** The postal fields of an address as the API answers them: the address book's, and the snapshot an order keeps. */
+export const postalAddressFields = {
   fullName: Type.String(),
   company: NullableText,
   line1: Type.String(),
@@ -14,7 +13,13 @@ export const AddressSchema = Type.Object({
   region: NullableText,
   postalCode: Type.String(),
   country: Type.String(),
-  phone: NullableText,
+  phone: NullableText
+}
+
+export const AddressSchema = Type.Object({
+  id: IdSchema,
+  label: NullableText,
+  ...postalAddressFields,
   isDefaultShipping: Type.Boolean(),
   isDefaultBilling: Type.Boolean(),
   createdAt: TimestampSchema,

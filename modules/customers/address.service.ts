@@ -1,12 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import type { Account } from '../../plugins/auth.js'
-import { invalidField } from '../../plugins/problem.js'
 import { findPage } from '../../plugins/pagination.js'
 import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
 import type { Page, PageQuery } from '../../openapi/shared.schemas.js'
 import { lockUser } from '../auth/user.entity.js'
 import { Address as AddressEntity } from './address.entity.js'
-import { ISO_COUNTRY_CODES } from '../../openapi/countries.js'
+import { assertCountryCode } from '../../plugins/validation.js'
 import { addressBookFull } from './customers.errors.js'
 import type { Address, CreateAddressRequest, UpdateAddressRequest } from './address.schemas.js'
 
@@ -34,13 +33,6 @@ export function toAddress (address: AddressEntity): Address {
 
 function versioned (address: AddressEntity): Versioned<Address> {
   return { resource: toAddress(address), version: address.version }
-}
-
-/** The schema checks the shape (two capitals); the list of assigned codes checks it names a country. */
-function assertCountry (country: string | undefined): void {
-  if (country !== undefined && !ISO_COUNTRY_CODES.has(country)) {
-    throw invalidField('/body/country', 'is not an ISO 3166-1 alpha-2 country code')
-  }
 }
 
 async function findOwn (em: EntityManager, account: Account, id: string): Promise<AddressEntity> {
@@ -72,7 +64,7 @@ export async function getAddress (em: EntityManager, account: Account, id: strin
 }
 
 export async function createAddress (em: EntityManager, account: Account, input: CreateAddressRequest): Promise<Versioned<Address>> {
-  assertCountry(input.country)
+  assertCountryCode(input.country, '/body/country')
   const address = await em.transactional(async (tx) => {
     await lockAddressBook(tx, account)
     if (await tx.count(AddressEntity, { user: account.id }) >= MAX_ADDRESSES) {
@@ -87,7 +79,7 @@ export async function createAddress (em: EntityManager, account: Account, input:
 
 /** Changes an address; with `If-Match`, only if it is still the version the caller saw (else 412). */
 export async function updateAddress (em: EntityManager, account: Account, id: string, input: UpdateAddressRequest, ifMatch?: string): Promise<Versioned<Address>> {
-  assertCountry(input.country)
+  assertCountryCode(input.country, '/body/country')
   const address = await em.transactional(async (tx) => {
     // Lock, then read: an address read before the lock may be changed by the time it is written back.
     await lockAddressBook(tx, account)

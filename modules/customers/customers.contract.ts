@@ -1,2 +1,2 @@
-/** The address fields other modules take in their own bodies (checkout's inline address). */
-export { postalAddressInputFields } from './address.schemas.js'
+/** The postal fields of an address, as other modules take them (checkout's inline address) and answer them (an order's snapshot). */
+export { postalAddressFields, postalAddressInputFields } from './address.schemas.js'

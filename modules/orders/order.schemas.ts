@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IdSchema, MoneySchema, Nullable, PageQuerySchema, PageSchema, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
 import { ActorSchema } from '../auth/auth.contract.js'
+import { postalAddressFields } from '../customers/customers.contract.js'
 import { ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES, RETURN_STATUSES } from './order.entity.js'
 
 /** Mirrors of openapi/components/orders.yaml: orders, their history and returns. */
@@ -24,17 +25,7 @@ export const OrderItemSchema = Type.Object({
   returnedQuantity: Type.Integer({ minimum: 0 })
 }, { additionalProperties: false })
 
-export const OrderAddressSchema = Type.Object({
-  fullName: Type.String(),
-  company: NullableText,
-  line1: Type.String(),
-  line2: NullableText,
-  city: Type.String(),
-  region: NullableText,
-  postalCode: Type.String(),
-  country: Type.String(),
-  phone: NullableText
-}, { additionalProperties: false })
+export const OrderAddressSchema = Type.Object(postalAddressFields, { additionalProperties: false })
 
 export const OrderStatusChangeSchema = Type.Object({
   from: Nullable(OrderStatusSchema),

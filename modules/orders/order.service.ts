@@ -240,8 +240,8 @@ async function applyTransition (tx: EntityManager, order: OrderEntity, to: Order
   recordStatusChange(tx, order, from, to, actor, note)
 }
 
-/** A note or reason as the history keeps it: trimmed, and none at all when only spaces were sent. */
-function noteOf (text: string | undefined): string | null {
+/** Free text as an order keeps it (notes, reasons, optional address lines): trimmed, and none at all when only spaces were sent. */
+export function textOrNull (text: string | null | undefined): string | null {
   const trimmed = text?.trim() ?? ''
   return trimmed === '' ? null : trimmed
 }
@@ -252,7 +252,7 @@ export async function changeOrderStatus (em: EntityManager, settings: OrderSetti
     const order = await lockOrder(tx, id)
     assertIfMatch(ifMatch, order.version)
     assertTransition(order, input.status, account.role)
-    await applyTransition(tx, order, input.status, actorOf(account), noteOf(input.note))
+    await applyTransition(tx, order, input.status, actorOf(account), textOrNull(input.note))
     await tx.flush()
     return await adminView(tx, settings, order)
   })
@@ -263,7 +263,7 @@ export async function cancelOwnOrder (em: EntityManager, settings: OrderSettings
   return await em.transactional(async (tx) => {
     const order = await lockOrder(tx, id, account.id)
     assertTransition(order, 'CANCELLED', 'CUSTOMER')
-    await applyTransition(tx, order, 'CANCELLED', actorOf(account), noteOf(reason))
+    await applyTransition(tx, order, 'CANCELLED', actorOf(account), textOrNull(reason))
     await tx.flush()
     return await orderView(tx, settings, order)
   })

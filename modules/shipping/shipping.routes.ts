@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ISO_COUNTRY_CODES } from '../../openapi/countries.js'
 import { IdempotencyHeadersSchema, IdParamsSchema, PageQuerySchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { invalidField } from '../../plugins/problem.js'
+import { assertCountryCode } from '../../plugins/validation.js'
 import { locationOf } from '../../plugins/resource-headers.js'
 import { STAFF_ROLES } from '../auth/user.entity.js'
 import { cartOwnerOf, cartSettingsFrom, getCart } from '../cart/cart.service.js'
@@ -82,7 +82,7 @@ export const cartShippingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { addressId, country } = request.query
     if ((addressId === undefined) === (country === undefined)) throw invalidField('/query', 'must have exactly one of addressId and country')
     // The schema's pattern admits any two capitals; ZZ or UK would quietly answer that nothing ships there.
-    if (country !== undefined && !ISO_COUNTRY_CODES.has(country)) throw invalidField('/query/country', 'is not an ISO 3166-1 alpha-2 country code')
+    assertCountryCode(country, '/query/country')
     const owner = cartOwnerOf(request.account?.id, request.headers['x-cart-token'])
     let destination = country
     if (addressId !== undefined) {

@@ -3,7 +3,7 @@ import { ProblemError, invalidField } from '../../plugins/problem.js'
 import { amountIn, money as moneyIn } from '../../plugins/money.js'
 import { findPage } from '../../plugins/pagination.js'
 import { retryOnConflict } from '../../plugins/db/retry.js'
-import { ISO_COUNTRY_CODES } from '../../openapi/countries.js'
+import { assertCountryCode } from '../../plugins/validation.js'
 import type { Money, Page, PageQuery } from '../../openapi/shared.schemas.js'
 import { ShippingMethod as ShippingMethodEntity } from './shipping-method.entity.js'
 import type { CartShippingMethods, CreateShippingMethodRequest, ShippingMethod, UpdateShippingMethodRequest } from './shipping.schemas.js'
@@ -45,8 +45,7 @@ function priceFor (method: ShippingMethodEntity, subtotal: number): number {
 }
 
 function fieldsOf (settings: ShippingSettings, input: UpdateShippingMethodRequest): Partial<ShippingMethodEntity> {
-  const unknown = input.countries?.findIndex((country) => !ISO_COUNTRY_CODES.has(country)) ?? -1
-  if (unknown >= 0) throw invalidField(`/body/countries/${unknown}`, 'is not an ISO 3166-1 alpha-2 country code')
+  input.countries?.forEach((country, index) => { assertCountryCode(country, `/body/countries/${index}`) })
   if (input.estimatedDays !== undefined && input.estimatedDays.min > input.estimatedDays.max) throw invalidField('/body/estimatedDays/min', 'must not be above max')
   return {
     ...(input.name === undefined ? {} : { name: input.name.trim() }),

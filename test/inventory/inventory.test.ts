@@ -4,7 +4,7 @@ import { createProduct, usd } from '../helpers/catalog.js'
 import { settled } from '../helpers/concurrency.js'
 import { ISO_INSTANT, problem, UUID_V7, validationProblem } from '../helpers/problems.js'
 import { addToCart, buildShop, checkoutBody, createCustomer, createCustomers, idempotencyKey, placeOrder, secondInstance, sellable, stockOf, type ShopHarness } from '../helpers/shop.js'
-import { adminOf, between, createModerator, stockHistory, type StaffMember, type StockAdjustment } from '../orders/fulfilment.js'
+import { adminOf, between, createModerator, stockHistory, type StaffMember, type StockAdjustment } from '../helpers/fulfilment.js'
 
 type StockAdjustmentRequest = components['schemas']['StockAdjustmentRequest']
 type LowStockVariant = components['schemas']['LowStockVariant']

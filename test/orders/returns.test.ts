@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ISO_INSTANT, problem, UUID_V7, validationProblem } from '../helpers/problems.js'
 import { addToCart, buildShop, createCustomers, idempotencyKey, placeOrder, sellable, stockOf, type Order, type ShopHarness } from '../helpers/shop.js'
-import { adminOf, between, deliverOrder, moveOrder, orderEntries, stockHistory } from './fulfilment.js'
+import { adminOf, between, deliverOrder, moveOrder, orderEntries, stockHistory } from '../helpers/fulfilment.js'
 
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000'
 

@@ -4,7 +4,7 @@ import type { components } from '../../openapi/schema.js'
 import { settled } from '../helpers/concurrency.js'
 import { problem, PROBLEM_JSON, validationProblem } from '../helpers/problems.js'
 import { addToCart, buildShop, createCustomer, createCustomers, idempotencyKey, placeOrder, secondInstance, sellable, stockOf, type ShopHarness } from '../helpers/shop.js'
-import { adminOf, between, createModerator, deliverOrder, moveOrder, orderEntries, stockHistory, type OrderStatus, type StaffMember } from './fulfilment.js'
+import { adminOf, between, createModerator, deliverOrder, moveOrder, orderEntries, stockHistory, type OrderStatus, type StaffMember } from '../helpers/fulfilment.js'
 
 type OrderTransition = components['schemas']['OrderTransition']
 

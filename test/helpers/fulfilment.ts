@@ -3,9 +3,9 @@ import type { components } from '../../openapi/schema.js'
 import { createAccount } from '../../modules/auth/account.service.js'
 import { hashPassword } from '../../modules/auth/passwords.js'
 import { startSession } from '../../modules/auth/session.service.js'
-import type { ApiClient } from '../helpers/client.js'
-import { bearer, PASSWORD, uniqueEmail } from '../helpers/identity.js'
-import type { Order, ShopHarness } from '../helpers/shop.js'
+import type { ApiClient } from './client.js'
+import { bearer, PASSWORD, uniqueEmail } from './identity.js'
+import type { Order, ShopHarness } from './shop.js'
 
 /** Moving orders along the status machine and reading stock histories, for the order and inventory tests. */
 
