@@ -32,6 +32,7 @@ import shippingModule from './modules/shipping/shipping.module.js'
 import cartModule from './modules/cart/cart.module.js'
 import ordersModule from './modules/orders/orders.module.js'
 import checkoutModule from './modules/checkout/checkout.module.js'
+import webhooksModule from './modules/webhooks/webhooks.module.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
@@ -82,12 +83,23 @@ const ConfigSchema = Type.Object({
   CART_MAX_LINE_QUANTITY: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
   GUEST_CARTS_PER_IP_PER_HOUR: Type.Integer({ default: 120, minimum: 1, maximum: 1_000_000 }),
   LOW_STOCK_THRESHOLD: Type.Integer({ default: 5, minimum: 0, maximum: 1_000_000 }),
+  // Outgoing webhooks; the first two default by NODE_ENV (strict in production), see loadConfig.
+  WEBHOOK_REQUIRE_HTTPS: Type.Optional(Type.Boolean()),
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: Type.Optional(Type.Boolean()),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 60_000 }),
+  WEBHOOK_RETRY_SCHEDULE_SECONDS: Type.String({ default: '5,300,1800,7200,18000,36000,36000', pattern: '^ *[1-9][0-9]{0,6} *(, *[1-9][0-9]{0,6} *){0,19}$' }),
+  WEBHOOK_DISABLE_AFTER_FAILURES: Type.Integer({ default: 10, minimum: 1, maximum: 10_000 }),
+  WEBHOOK_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
   RETURN_WINDOW_DAYS: Type.Integer({ default: 14, minimum: 0, maximum: 365 })
 })
 
 type EnvironmentConfig = Static<typeof ConfigSchema>
 /** The validated configuration, with the values derived from others filled in. */
-export type AppConfig = Omit<EnvironmentConfig, 'PUBLIC_URL'> & { PUBLIC_URL: string }
+export type AppConfig = Omit<EnvironmentConfig, 'PUBLIC_URL' | 'WEBHOOK_REQUIRE_HTTPS' | 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES'> & {
+  PUBLIC_URL: string
+  WEBHOOK_REQUIRE_HTTPS: boolean
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: boolean
+}
 
 export class ConfigError extends Error {}
 
@@ -129,6 +141,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dot
     ...config,
     // Demo data is on by default in development only.
     DEMO_DATA: config.DEMO_DATA ?? config.NODE_ENV === 'development',
+    // Webhook receivers: https to public addresses only in production; loopback receivers elsewhere.
+    WEBHOOK_REQUIRE_HTTPS: config.WEBHOOK_REQUIRE_HTTPS ?? config.NODE_ENV === 'production',
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: config.WEBHOOK_ALLOW_PRIVATE_ADDRESSES ?? config.NODE_ENV !== 'production',
     // Where clients reach this API, for the URLs it hands out (local storage uploads and files).
     PUBLIC_URL: (config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`).replace(/\/$/, '')
   }
@@ -249,6 +264,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(cartModule, { prefix: '/api/v1' })
   app.register(ordersModule, { prefix: '/api/v1' })
   app.register(checkoutModule, { prefix: '/api/v1' })
+  app.register(webhooksModule, { prefix: '/api/v1/admin/webhooks' })
   app.register(demoModule)
 
   return app

@@ -21,6 +21,8 @@ import { ShippingMethodSchema } from './modules/shipping/shipping-method.entity.
 import { CartSchema, CartLineSchema } from './modules/cart/cart.entity.js'
 import { OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSchema } from './modules/orders/order.entity.js'
 import { IdempotencyKeySchema } from './plugins/idempotency-key.entity.js'
+import { WebhookEndpointSchema } from './modules/webhooks/webhook.entity.js'
+import { WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema } from './modules/webhooks/webhook-delivery.entity.js'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
@@ -31,6 +33,7 @@ export const entities = [
   UploadSchema,
   ShippingMethodSchema, CartSchema, CartLineSchema,
   OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSchema,
+  WebhookEndpointSchema, WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema,
   IdempotencyKeySchema
 ]
 

@@ -1337,6 +1337,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Admins only. Oldest first, cursor-paginated. Secrets are never listed.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook endpoint
+         * @description Admins only. Subscribes a URL to event types. The answer is the only time the signing `secret` is
+         *     shown (besides a rotation): store it with the receiver. The URL is checked against the server's
+         *     policy (see `WebhookUrl`): a URL that breaks it is a `422 WEBHOOK_URL_REFUSED`.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a webhook endpoint
+         * @description Admins only. Without its secret.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Admins only. Its delivery log goes with it; pending deliveries are never sent.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Admins only. Send only what changes; a new URL is checked like at creation. `active: true`
+         *     re-enables an endpoint the shop disabled, its failure count back to zero. With `If-Match`, only if
+         *     the endpoint is still the version the caller saw.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint's signing secret
+         * @description Admins only. Makes a new secret and answers it (the only time it is shown). For the next 24 hours every
+         *     delivery carries two signatures, one with the new secret and one with the previous, so the receiver can
+         *     switch at its own pace (`previousSecretExpiresAt`). Rotating again within that time drops the oldest.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to a webhook endpoint
+         * @description Admins only. Queues a `webhook.test` event for this endpoint only, delivered, signed and retried like
+         *     any other; follow it in the delivery log. The endpoint must be active (`409 WEBHOOK_INACTIVE`).
+         */
+        post: operations["sendWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A webhook endpoint's deliveries
+         * @description Admins only. Newest first, cursor-paginated, optionally only those in one status.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                /** @description The delivery's id. */
+                deliveryId: components["parameters"]["DeliveryIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A delivery with its attempts
+         * @description Admins only. The event's body as sent, and every attempt (status, error, duration, the start of the answer), newest first.
+         */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                /** @description The delivery's id. */
+                deliveryId: components["parameters"]["DeliveryIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event again
+         * @description Admins only. Starts a new series of attempts (the whole retry schedule) for the same event, with the
+         *     same `webhook-id` and body, replacing any attempt still scheduled. The endpoint must be active
+         *     (`409 WEBHOOK_INACTIVE`).
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/storage/{key}": {
         parameters: {
             query?: never;
@@ -1453,7 +1636,168 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "order.placed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An order was placed
+         * @description A customer checked out; `data.order` is the order as the customer sees it. Sent to every active endpoint subscribed to `order.placed`.
+         */
+        post: operations["orderPlacedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An order was paid
+         * @description The payment of the order was received (a card payment confirmed, or cash on delivery collected). Sent to every active endpoint subscribed to `order.paid`.
+         */
+        post: operations["orderPaidWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.shipped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An order was shipped
+         * @description The order left the warehouse. Sent to every active endpoint subscribed to `order.shipped`.
+         */
+        post: operations["orderShippedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.delivered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An order was delivered
+         * @description The order reached the customer. Sent to every active endpoint subscribed to `order.delivered`.
+         */
+        post: operations["orderDeliveredWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An order was cancelled
+         * @description The order was cancelled and its stock restored. Sent to every active endpoint subscribed to `order.cancelled`.
+         */
+        post: operations["orderCancelledWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An order was refunded
+         * @description All or part of the payment of the order was refunded. Sent to every active endpoint subscribed to `order.refunded`.
+         */
+        post: operations["orderRefundedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "inventory-low-stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A variant is running low (inventory.low_stock)
+         * @description The event of type `inventory.low_stock`: a sale took the stock of a variant to `LOW_STOCK_THRESHOLD` or below. Sent to every active endpoint subscribed to `inventory.low_stock`.
+         */
+        post: operations["lowStockWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A test event
+         * @description Sent to one endpoint by `POST /api/v1/admin/webhooks/{id}/test`, whatever it subscribes to.
+         */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -2487,6 +2831,137 @@ export interface components {
             items: components["schemas"]["LowStockVariant"][];
             nextCursor: string | null;
         };
+        /**
+         * @description An event an endpoint can subscribe to. The payload of each is described in the spec's `webhooks`.
+         * @example order.placed
+         * @enum {string}
+         */
+        WebhookEventType: "order.placed" | "order.paid" | "order.shipped" | "order.delivered" | "order.cancelled" | "order.refunded" | "inventory.low_stock";
+        WebhookEndpoint: {
+            id: components["schemas"]["Id"];
+            url: string;
+            description: string | null;
+            eventTypes: components["schemas"]["WebhookEventType"][];
+            /** @description Only active endpoints receive events; deliveries pending for an endpoint that is no longer active are cancelled. */
+            active: boolean;
+            /** @description Why the shop disabled the endpoint itself (its deliveries kept failing); null when active or deactivated by an admin. */
+            disabledReason: string | null;
+            disabledAt: components["schemas"]["Timestamp"] | null;
+            /** @description Deliveries that failed in a row, every attempt spent; a successful delivery resets it. */
+            consecutiveFailures: number;
+            /** @description After a rotation, until when deliveries are also signed with the previous secret; null otherwise. */
+            previousSecretExpiresAt: components["schemas"]["Timestamp"] | null;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        WebhookEndpointPage: {
+            items: components["schemas"]["WebhookEndpoint"][];
+            nextCursor: string | null;
+        };
+        /**
+         * @description An absolute `http` or `https` URL without credentials or fragment. When `WEBHOOK_REQUIRE_HTTPS` is on
+         *     (the default in production) it must be `https`; unless `WEBHOOK_ALLOW_PRIVATE_ADDRESSES` is on (the
+         *     default outside production) its host must resolve only to public addresses: loopback, private,
+         *     link-local (cloud metadata), carrier-grade NAT, unique local, multicast and other special ranges are
+         *     refused, IPv4-mapped IPv6 forms included. The check is repeated at every delivery's connect.
+         * @example https://erp.example.com/hooks/commerce
+         */
+        WebhookUrl: string;
+        /**
+         * @example [
+         *       "order.placed",
+         *       "order.paid"
+         *     ]
+         */
+        WebhookEventTypes: components["schemas"]["WebhookEventType"][];
+        CreateWebhookEndpointRequest: {
+            url: components["schemas"]["WebhookUrl"];
+            description?: string | null;
+            eventTypes: components["schemas"]["WebhookEventTypes"];
+            /** @description Whether it receives events from now on; `true` unless told otherwise. */
+            active?: boolean;
+        };
+        /**
+         * @description The signing secret in the Standard Webhooks format: `whsec_` and the base64 of 32 random bytes. Shown
+         *     only by the creation and the rotation; keep it safe, it cannot be read again.
+         * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw2f8Bc4zZxQ0=
+         */
+        WebhookSecret: string;
+        /** @description An endpoint with its signing secret, answered only when the secret is made (creation, rotation). */
+        WebhookEndpointWithSecret: {
+            id: components["schemas"]["Id"];
+            url: string;
+            description: string | null;
+            eventTypes: components["schemas"]["WebhookEventType"][];
+            active: boolean;
+            disabledReason: string | null;
+            disabledAt: components["schemas"]["Timestamp"] | null;
+            consecutiveFailures: number;
+            previousSecretExpiresAt: components["schemas"]["Timestamp"] | null;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+            secret: components["schemas"]["WebhookSecret"];
+        };
+        UpdateWebhookEndpointRequest: {
+            url?: components["schemas"]["WebhookUrl"];
+            description?: string | null;
+            eventTypes?: components["schemas"]["WebhookEventTypes"];
+            /** @description `true` re-enables an endpoint (the failure count starts again from zero); `false` pauses it. */
+            active?: boolean;
+        };
+        /**
+         * @description The type of an event sent to an endpoint; `webhook.test` only ever comes from `POST /admin/webhooks/{id}/test`.
+         * @enum {string}
+         */
+        WebhookSentEventType: "order.placed" | "order.paid" | "order.shipped" | "order.delivered" | "order.cancelled" | "order.refunded" | "inventory.low_stock" | "webhook.test";
+        /**
+         * @description `PENDING`: attempts are under way or scheduled (`nextAttemptAt`). `SUCCEEDED`: the receiver answered
+         *     2xx. `FAILED`: every attempt of the retry schedule failed. `CANCELLED`: the endpoint was no longer
+         *     active when the attempt was due, so nothing was sent.
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "PENDING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+        WebhookDelivery: {
+            id: components["schemas"]["Id"];
+            webhookId: components["schemas"]["Id"];
+            /** @description The event's id, sent as the `webhook-id` header by every attempt and redelivery. */
+            eventId: components["schemas"]["Id"];
+            eventType: components["schemas"]["WebhookSentEventType"];
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /** @description Attempts made so far, redeliveries included. */
+            attemptCount: number;
+            lastAttemptAt: components["schemas"]["Timestamp"] | null;
+            /** @description The HTTP status of the last answer; null when the last attempt got none (refused, unreachable, timed out). */
+            lastResponseStatus: number | null;
+            lastDurationMs: number | null;
+            /** @description Why the last attempt failed when no answer came, or which status it got. */
+            lastError: string | null;
+            /** @description When the next attempt is due, while the delivery is `PENDING`. */
+            nextAttemptAt: components["schemas"]["Timestamp"] | null;
+            completedAt: components["schemas"]["Timestamp"] | null;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
+        };
+        WebhookDeliveryAttempt: {
+            id: components["schemas"]["Id"];
+            attemptedAt: components["schemas"]["Timestamp"];
+            responseStatus: number | null;
+            error: string | null;
+            durationMs: number;
+            /** @description The first 2 KiB of the answer's body (at most 64 KiB of it is ever read). */
+            responseBody: string | null;
+        };
+        /** @description A delivery with the event's body as sent and every attempt, newest first. */
+        WebhookDeliveryDetail: {
+            delivery: components["schemas"]["WebhookDelivery"];
+            /** @description The JSON body every attempt sends, byte for byte. */
+            payload: Record<string, never>;
+            attempts: components["schemas"]["WebhookDeliveryAttempt"][];
+        };
         Liveness: {
             /** @constant */
             status: "ok";
@@ -2510,6 +2985,40 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        OrderWebhookData: {
+            order: components["schemas"]["Order"];
+            customer: components["schemas"]["OrderCustomer"];
+        };
+        /** @description The body of every `order.*` event. */
+        OrderWebhookEvent: {
+            /** @enum {string} */
+            type: "order.placed" | "order.paid" | "order.shipped" | "order.delivered" | "order.cancelled" | "order.refunded";
+            /** @description When the change happened. */
+            timestamp: components["schemas"]["Timestamp"];
+            data: components["schemas"]["OrderWebhookData"];
+        };
+        LowStockWebhookEvent: {
+            /** @constant */
+            type: "inventory.low_stock";
+            timestamp: components["schemas"]["Timestamp"];
+            data: {
+                variantId: components["schemas"]["Id"];
+                productId: components["schemas"]["Id"];
+                sku: string;
+                stock: number;
+                /** @description `LOW_STOCK_THRESHOLD`: the event is sent when a sale takes the stock to it or below. */
+                threshold: number;
+            };
+        };
+        TestWebhookEvent: {
+            /** @constant */
+            type: "webhook.test";
+            timestamp: components["schemas"]["Timestamp"];
+            data: {
+                webhookId: components["schemas"]["Id"];
+                message: string;
+            };
         };
     };
     responses: {
@@ -3130,6 +3639,57 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The URL is refused by this server's policy (`WEBHOOK_URL_REFUSED`: plain http where https is required,
+         *     a host resolving to a non-public address, a host that does not resolve), or the `Idempotency-Key` was
+         *     used for another request (`IDEMPOTENCY_KEY_REUSED`).
+         */
+        WebhookUrlRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:webhook-url-refused",
+                 *       "title": "Unprocessable Content",
+                 *       "status": 422,
+                 *       "detail": "The webhook URL is refused: must reach a public address: localhost resolves to 127.0.0.1, a loopback address.",
+                 *       "instance": "/api/v1/admin/webhooks",
+                 *       "code": "WEBHOOK_URL_REFUSED",
+                 *       "errors": [
+                 *         {
+                 *           "pointer": "/body/url",
+                 *           "detail": "must reach a public address: localhost resolves to 127.0.0.1, a loopback address"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The endpoint is not active (`WEBHOOK_INACTIVE`): activate it first. Also a request with the same
+         *     `Idempotency-Key` still being performed (`IDEMPOTENCY_KEY_IN_USE`).
+         */
+        WebhookInactive: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:webhook-inactive",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "This webhook endpoint is not active; set active to true before sending to it.",
+                 *       "instance": "/api/v1/admin/webhooks/0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60/test",
+                 *       "code": "WEBHOOK_INACTIVE"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The instance cannot serve traffic right now (its database is unreachable). */
         ServiceUnavailable: {
             headers: {
@@ -3228,6 +3788,27 @@ export interface components {
         WithFacets: boolean;
         /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
         CartToken: string;
+        /** @description Only deliveries in this status. */
+        DeliveryStatusQuery: components["schemas"]["WebhookDeliveryStatus"];
+        /** @description The delivery's id. */
+        DeliveryIdPath: components["schemas"]["Id"];
+        /**
+         * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+         * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+         */
+        WebhookIdHeader: string;
+        /**
+         * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+         * @example 1764590400
+         */
+        WebhookTimestampHeader: string;
+        /**
+         * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+         *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+         *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+         * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+         */
+        WebhookSignatureHeader: string;
     };
     requestBodies: never;
     headers: {
@@ -6137,6 +6718,398 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhook endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://erp.example.com/hooks/commerce",
+                 *       "description": "ERP order import",
+                 *       "eventTypes": [
+                 *         "order.placed",
+                 *         "order.paid",
+                 *         "order.cancelled"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its signing secret. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["WebhookUrlRefused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "eventTypes": [
+                 *         "order.placed",
+                 *         "order.shipped"
+                 *       ],
+                 *       "active": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed endpoint. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["WebhookUrlRefused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint, with its new signing secret. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    sendWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, queued. */
+            202: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["WebhookInactive"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this status. */
+                status?: components["parameters"]["DeliveryStatusQuery"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                /** @description The delivery's id. */
+                deliveryId: components["parameters"]["DeliveryIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDetail"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                /** @description The delivery's id. */
+                deliveryId: components["parameters"]["DeliveryIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, queued again. */
+            202: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["WebhookInactive"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getStoredFile: {
         parameters: {
             query?: never;
@@ -6305,6 +7278,326 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    orderPlacedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "webhook-id": components["parameters"]["WebhookIdHeader"];
+                /**
+                 * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+                 * @example 1764590400
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestampHeader"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+                 *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+                 *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignatureHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderWebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer within `WEBHOOK_TIMEOUT_MS` acknowledges the event; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    orderPaidWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "webhook-id": components["parameters"]["WebhookIdHeader"];
+                /**
+                 * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+                 * @example 1764590400
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestampHeader"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+                 *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+                 *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignatureHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderWebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer within `WEBHOOK_TIMEOUT_MS` acknowledges the event; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    orderShippedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "webhook-id": components["parameters"]["WebhookIdHeader"];
+                /**
+                 * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+                 * @example 1764590400
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestampHeader"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+                 *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+                 *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignatureHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderWebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer within `WEBHOOK_TIMEOUT_MS` acknowledges the event; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    orderDeliveredWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "webhook-id": components["parameters"]["WebhookIdHeader"];
+                /**
+                 * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+                 * @example 1764590400
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestampHeader"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+                 *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+                 *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignatureHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderWebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer within `WEBHOOK_TIMEOUT_MS` acknowledges the event; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    orderCancelledWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "webhook-id": components["parameters"]["WebhookIdHeader"];
+                /**
+                 * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+                 * @example 1764590400
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestampHeader"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+                 *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+                 *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignatureHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderWebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer within `WEBHOOK_TIMEOUT_MS` acknowledges the event; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    orderRefundedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "webhook-id": components["parameters"]["WebhookIdHeader"];
+                /**
+                 * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+                 * @example 1764590400
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestampHeader"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+                 *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+                 *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignatureHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderWebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer within `WEBHOOK_TIMEOUT_MS` acknowledges the event; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    lowStockWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "webhook-id": components["parameters"]["WebhookIdHeader"];
+                /**
+                 * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+                 * @example 1764590400
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestampHeader"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+                 *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+                 *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignatureHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LowStockWebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer within `WEBHOOK_TIMEOUT_MS` acknowledges the event; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's id (a UUIDv7), the same for every attempt and redelivery of it; deduplicate on it.
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "webhook-id": components["parameters"]["WebhookIdHeader"];
+                /**
+                 * @description When this attempt was signed, in seconds since the Unix epoch; refuse attempts far from your clock.
+                 * @example 1764590400
+                 */
+                "webhook-timestamp": components["parameters"]["WebhookTimestampHeader"];
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`
+                 *     with the endpoint's secret (Standard Webhooks). Within 24 hours of a rotation there are two, one per
+                 *     secret: accept the request when any one verifies. The `standardwebhooks` libraries do all of this.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": components["parameters"]["WebhookSignatureHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestWebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer within `WEBHOOK_TIMEOUT_MS` acknowledges the event; anything else is retried. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

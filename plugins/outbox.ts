@@ -14,6 +14,8 @@ export interface TopicOptions {
 export interface SendOptions {
   /** A message still undelivered at this time is dropped instead of delivered (an expired code). */
   notAfter?: Date
+  /** Not delivered before this time (a retry a receiver's schedule puts later). */
+  startAfter?: Date
 }
 
 export interface Outbox {
@@ -63,7 +65,7 @@ export default fp(async (app) => {
     send: async (em: EntityManager, topic: string, data: object, options: SendOptions = {}) => {
       if (!topics.has(topic)) throw new Error(`no outbox topic ${topic}`)
       const envelope: Envelope = { data, notAfter: options.notAfter?.toISOString() ?? null }
-      await boss.send(topic, envelope, { db: fromKysely(em.getKysely()) })
+      await boss.send(topic, envelope, { db: fromKysely(em.getKysely()), ...(options.startAfter === undefined ? {} : { startAfter: options.startAfter }) })
     },
     handle: <T extends object>(topic: string, deliver: (data: T) => Promise<void>, options: TopicOptions = {}) => {
       topics.set(topic, { deliver: deliver as (data: object) => Promise<void>, options })
