@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -6,7 +6,7 @@ import cors from '@fastify/cors'
 import { uuidv7 } from 'uuidv7'
 import configPlugin from './plugins/config.js'
 import securityHeadersPlugin from './plugins/security-headers.js'
-import problemPlugin from './plugins/problem.js'
+import problemPlugin, { redactedUrl } from './plugins/problem.js'
 import validationPlugin from './plugins/validation.js'
 import cachingPlugin from './plugins/caching.js'
 import dbPlugin from './plugins/db.js'
@@ -14,10 +14,12 @@ import docsPlugin from './plugins/docs.js'
 import jobsPlugin from './plugins/jobs.js'
 import outboxPlugin from './plugins/outbox.js'
 import mailPlugin from './plugins/mail.js'
+import liveEventsPlugin from './plugins/live-events.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import authPlugin from './plugins/auth.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import { lookupAccount } from './modules/auth/session.service.js'
+import { redeemEventTicket } from './modules/auth/event-ticket.service.js'
 import { ROLES, STAFF_ROLES } from './modules/auth/user.entity.js'
 import healthModule from './modules/health/health.module.js'
 import authModule from './modules/auth/auth.module.js'
@@ -90,7 +92,13 @@ const ConfigSchema = Type.Object({
   WEBHOOK_RETRY_SCHEDULE_SECONDS: Type.String({ default: '5,300,1800,7200,18000,36000,36000', pattern: '^ *[1-9][0-9]{0,6} *(, *[1-9][0-9]{0,6} *){0,19}$' }),
   WEBHOOK_DISABLE_AFTER_FAILURES: Type.Integer({ default: 10, minimum: 1, maximum: 10_000 }),
   WEBHOOK_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
-  RETURN_WINDOW_DAYS: Type.Integer({ default: 14, minimum: 0, maximum: 365 })
+  RETURN_WINDOW_DAYS: Type.Integer({ default: 14, minimum: 0, maximum: 365 }),
+  SHOP_NAME: Type.String({ default: 'commerce-api demo shop', minLength: 1, maxLength: 100 }),
+  STOREFRONT_URL: Type.String({ default: 'http://localhost:5173', pattern: '^https?://[^/]+(/.*)?$' }),
+  LIVE_EVENTS_RETENTION_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 720 }),
+  LIVE_EVENTS_HEARTBEAT_SECONDS: Type.Integer({ default: 15, minimum: 1, maximum: 300 }),
+  LIVE_EVENTS_MAX_STREAMS_PER_ACCOUNT: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
+  EVENT_TICKET_TTL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 300 })
 })
 
 type EnvironmentConfig = Static<typeof ConfigSchema>
@@ -145,6 +153,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dot
     WEBHOOK_REQUIRE_HTTPS: config.WEBHOOK_REQUIRE_HTTPS ?? config.NODE_ENV === 'production',
     WEBHOOK_ALLOW_PRIVATE_ADDRESSES: config.WEBHOOK_ALLOW_PRIVATE_ADDRESSES ?? config.NODE_ENV !== 'production',
     // Where clients reach this API, for the URLs it hands out (local storage uploads and files).
+    STOREFRONT_URL: config.STOREFRONT_URL.replace(/\/$/, ''),
     PUBLIC_URL: (config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`).replace(/\/$/, '')
   }
 }
@@ -173,6 +182,9 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   const app = Fastify({
     logger: {
       level: config.LOG_LEVEL,
+      serializers: {
+        req: (request: FastifyRequest) => ({ method: request.method, url: redactedUrl(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort })
+      },
       ...(options.logStream === undefined ? {} : { stream: options.logStream }),
       redact: {
         paths: [
@@ -246,9 +258,10 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(jobsPlugin)
   app.register(outboxPlugin)
   app.register(mailPlugin)
+  app.register(liveEventsPlugin)
   app.register(rateLimitPlugin)
   app.register(storagePlugin)
-  app.register(authPlugin, { lookupAccount, roles: ROLES, staffRoles: STAFF_ROLES })
+  app.register(authPlugin, { lookupAccount, redeemTicket: redeemEventTicket, roles: ROLES, staffRoles: STAFF_ROLES })
   app.register(idempotencyPlugin)
   app.register(docsPlugin)
 

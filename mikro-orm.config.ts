@@ -21,6 +21,8 @@ import { ShippingMethodSchema } from './modules/shipping/shipping-method.entity.
 import { CartSchema, CartLineSchema } from './modules/cart/cart.entity.js'
 import { OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSchema } from './modules/orders/order.entity.js'
 import { IdempotencyKeySchema } from './plugins/idempotency-key.entity.js'
+import { LiveEventSchema } from './plugins/live-event.entity.js'
+import { EventTicketSchema } from './modules/auth/event-ticket.entity.js'
 import { WebhookEndpointSchema } from './modules/webhooks/webhook.entity.js'
 import { WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema } from './modules/webhooks/webhook-delivery.entity.js'
 
@@ -28,13 +30,13 @@ const root = dirname(fileURLToPath(import.meta.url))
 
 /** Every entity of every module (and of the plugins that keep state), listed so discovery never depends on the file layout. */
 export const entities = [
-  UserSchema, SessionSchema, RotatedRefreshTokenSchema, OneTimeCodeSchema, AddressSchema,
+  UserSchema, SessionSchema, RotatedRefreshTokenSchema, OneTimeCodeSchema, EventTicketSchema, AddressSchema,
   CategorySchema, BrandSchema, TagSchema, ProductSchema, ProductSlugSchema, VariantSchema, ProductImageSchema, SearchWordSchema, StockAdjustmentSchema,
   UploadSchema,
   ShippingMethodSchema, CartSchema, CartLineSchema,
   OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSchema,
   WebhookEndpointSchema, WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema,
-  IdempotencyKeySchema
+  IdempotencyKeySchema, LiveEventSchema
 ]
 
 export interface OrmOptions {

@@ -1234,6 +1234,80 @@ export interface paths {
         patch: operations["updateOrderStatus"];
         trace?: never;
     };
+    "/api/v1/orders/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow my orders live
+         * @description Customers: a server-sent event stream of their own orders' changes (`OrderEvent`). Authenticate with
+         *     the `Authorization` header, or, from a browser's `EventSource`, with `?ticket=` from
+         *     `POST /events/tickets`. After a dropped connection, `EventSource` sends `Last-Event-ID` by itself and
+         *     the stream first replays the events missed since then (retained for `LIVE_EVENTS_RETENTION_HOURS`,
+         *     at most 1,000; otherwise a `stream.reset` event says to reload). A comment line every
+         *     `LIVE_EVENTS_HEARTBEAT_SECONDS` keeps the connection open. The stream ends when the access it was
+         *     opened with expires, and when the server shuts down: reconnect with a new ticket or token, and
+         *     `lastEventId` when the client cannot send the header. An account may hold
+         *     `LIVE_EVENTS_MAX_STREAMS_PER_ACCOUNT` streams at once on one server.
+         */
+        get: operations["streamOrderEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow every order live
+         * @description Staff: a server-sent event stream of every order's changes (`AdminOrderEvent`, with the customer).
+         *     Authentication, replay with `Last-Event-ID`, heartbeats and limits as for `GET /orders/events`.
+         */
+        get: operations["streamAdminOrderEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a ticket for an event stream
+         * @description Exchanges the access token for a ticket that opens one event stream (`?ticket=` on
+         *     `GET /orders/events` or `GET /admin/orders/events`), for browsers, whose `EventSource` cannot send an
+         *     `Authorization` header. The ticket is valid once, for `EVENT_TICKET_TTL_SECONDS` (60 by default; never past the access token's own
+         *     expiry), on any server of the shop; the stream it opens ends when that access token would have
+         *     expired. It stands for the same account and session: signing out or disabling the account makes it
+         *     useless. No `Idempotency-Key`: as with tokens, its answer is never stored for replay.
+         */
+        post: operations["createEventTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/shipping-methods": {
         parameters: {
             query?: never;
@@ -1800,6 +1874,57 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /**
+         * @description The `data` of one event of a customer's stream (`GET /orders/events`), as JSON. The event's SSE `id` is
+         *     the same as `id`; `event` is the same as `type`.
+         * @example {
+         *       "id": "1042",
+         *       "type": "order.status_changed",
+         *       "occurredAt": "2026-12-01T10:15:00.000Z",
+         *       "order": {
+         *         "id": "0193a1b2-0000-7000-8000-000000000001",
+         *         "number": "100042",
+         *         "status": "SHIPPED",
+         *         "paymentStatus": "UNPAID",
+         *         "paymentMethod": "COD",
+         *         "total": {
+         *           "amount": 5498,
+         *           "currency": "USD"
+         *         },
+         *         "itemCount": 2,
+         *         "placedAt": "2026-12-01T09:00:00.000Z"
+         *       },
+         *       "previousStatus": "CONFIRMED",
+         *       "previousPaymentStatus": null
+         *     }
+         */
+        OrderEvent: {
+            /** @description Increases with every event; send the last one seen as `Last-Event-ID` to resume. */
+            id: string;
+            type: components["schemas"]["OrderEventType"];
+            occurredAt: components["schemas"]["Timestamp"];
+            order: components["schemas"]["OrderSummary"];
+            previousStatus: components["schemas"]["OrderStatus"] | null;
+            previousPaymentStatus: components["schemas"]["PaymentStatus"] | null;
+        };
+        /** @description The `data` of one event of the staff stream (`GET /admin/orders/events`): as `OrderEvent`, with the customer. */
+        AdminOrderEvent: {
+            id: string;
+            type: components["schemas"]["OrderEventType"];
+            occurredAt: components["schemas"]["Timestamp"];
+            order: components["schemas"]["AdminOrderSummary"];
+            previousStatus: components["schemas"]["OrderStatus"] | null;
+            previousPaymentStatus: components["schemas"]["PaymentStatus"] | null;
+        };
+        /**
+         * @description The `data` of a `stream.reset` event: some events after the `Last-Event-ID` sent are no longer retained
+         *     (`LIVE_EVENTS_RETENTION_HOURS`), or more than 1,000 were missed. Reload the orders, then keep following the stream.
+         */
+        StreamReset: {
+            /** @constant */
+            type: "stream.reset";
+            detail: string;
+        };
         /**
          * Format: email
          * @description Exactly one address, `local@domain`: the local part is dot-separated atoms of letters, digits and
@@ -2759,6 +2884,31 @@ export interface components {
             status: components["schemas"]["OrderStatus"];
             note?: string;
         };
+        /**
+         * @description A `text/event-stream` (server-sent events). Each event has an `id:` (resume with `Last-Event-ID`),
+         *     an `event:` (its type) and one `data:` line of JSON (`OrderEvent`, `AdminOrderEvent` on the staff
+         *     stream, or `StreamReset`). Comment lines (`: heartbeat`) keep idle connections open through proxies.
+         * @example retry: 3000
+         *     : connected
+         *
+         *     id: 1042
+         *     event: order.status_changed
+         *     data: {"id":"1042","type":"order.status_changed","occurredAt":"2026-12-01T10:15:00.000Z","order":{"id":"0193a1b2-0000-7000-8000-000000000001","number":"100042","status":"SHIPPED","paymentStatus":"UNPAID","paymentMethod":"COD","total":{"amount":5498,"currency":"USD"},"itemCount":2,"placedAt":"2026-12-01T09:00:00.000Z"},"previousStatus":"CONFIRMED","previousPaymentStatus":null}
+         *
+         *     : heartbeat
+         */
+        EventStream: string;
+        /**
+         * @example {
+         *       "ticket": "9b3k0sX2mT7qP4vN8cW1zR6yH5jL0fA3dE2gU7iO1bQ",
+         *       "expiresAt": "2026-12-01T10:16:00.000Z"
+         *     }
+         */
+        EventTicket: {
+            /** @description Pass as `?ticket=` to an event stream. Valid once. */
+            ticket: string;
+            expiresAt: components["schemas"]["Timestamp"];
+        };
         ShippingMethod: {
             id: components["schemas"]["Id"];
             /** @example Standard delivery */
@@ -3020,6 +3170,13 @@ export interface components {
                 message: string;
             };
         };
+        /**
+         * @description `order.placed` when checkout creates the order; `order.status_changed` on every move along the status
+         *     machine (`previousStatus` says from where); `order.payment_changed` when the payment status changes
+         *     (`previousPaymentStatus` says from what).
+         * @enum {string}
+         */
+        OrderEventType: "order.placed" | "order.status_changed" | "order.payment_changed";
     };
     responses: {
         /**
@@ -3639,6 +3796,34 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The stream, open until the client leaves, the access expires or the server shuts down. */
+        EventStream: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/event-stream": components["schemas"]["EventStream"];
+            };
+        };
+        /** @description This account already holds as many open streams on this server as `LIVE_EVENTS_MAX_STREAMS_PER_ACCOUNT` allows. */
+        TooManyStreams: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:too-many-streams",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "At most 5 event streams may be open at once for one account; close one first.",
+                 *       "instance": "/api/v1/orders/events",
+                 *       "code": "TOO_MANY_STREAMS"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description The URL is refused by this server's policy (`WEBHOOK_URL_REFUSED`: plain http where https is required,
          *     a host resolving to a non-public address, a host that does not resolve), or the `Idempotency-Key` was
@@ -3788,6 +3973,15 @@ export interface components {
         WithFacets: boolean;
         /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
         CartToken: string;
+        /**
+         * @description The `id` of the last event received; the stream starts by replaying the retained events after it. `EventSource` sends it by itself when it reconnects.
+         * @example 1042
+         */
+        LastEventId: string;
+        /** @description A single-use ticket from `POST /events/tickets`, in place of the `Authorization` header. Used once, it is gone. */
+        EventTicket: string;
+        /** @description As the `Last-Event-ID` header, for clients that cannot send it (a new `EventSource`); the header wins when both are sent. */
+        LastEventIdQuery: string;
         /** @description Only deliveries in this status. */
         DeliveryStatusQuery: components["schemas"]["WebhookDeliveryStatus"];
         /** @description The delivery's id. */
@@ -6429,6 +6623,88 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    streamOrderEvents: {
+        parameters: {
+            query?: {
+                /** @description A single-use ticket from `POST /events/tickets`, in place of the `Authorization` header. Used once, it is gone. */
+                ticket?: components["parameters"]["EventTicket"];
+                /** @description As the `Last-Event-ID` header, for clients that cannot send it (a new `EventSource`); the header wins when both are sent. */
+                lastEventId?: components["parameters"]["LastEventIdQuery"];
+            };
+            header?: {
+                /**
+                 * @description The `id` of the last event received; the stream starts by replaying the retained events after it. `EventSource` sends it by itself when it reconnects.
+                 * @example 1042
+                 */
+                "Last-Event-ID"?: components["parameters"]["LastEventId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["EventStream"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyStreams"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    streamAdminOrderEvents: {
+        parameters: {
+            query?: {
+                /** @description A single-use ticket from `POST /events/tickets`, in place of the `Authorization` header. Used once, it is gone. */
+                ticket?: components["parameters"]["EventTicket"];
+                /** @description As the `Last-Event-ID` header, for clients that cannot send it (a new `EventSource`); the header wins when both are sent. */
+                lastEventId?: components["parameters"]["LastEventIdQuery"];
+            };
+            header?: {
+                /**
+                 * @description The `id` of the last event received; the stream starts by replaying the retained events after it. `EventSource` sends it by itself when it reconnects.
+                 * @example 1042
+                 */
+                "Last-Event-ID"?: components["parameters"]["LastEventId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["EventStream"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyStreams"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createEventTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTicket"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -20,12 +20,15 @@ export const AUDIENCES = ['customer', 'staff'] as const satisfies readonly Audie
  * - `'public'`: anyone;
  * - `{ roles }`: a valid access token of one of these roles (401 without one, 403 with another role);
  *   `optional: true` lets requests without any Authorization header through as anonymous;
- *   `allowPasswordChangePending: true` admits accounts that must still replace a temporary password.
+ *   `allowPasswordChangePending: true` admits accounts that must still replace a temporary password;
+ *   `ticket: true` also accepts a single-use ticket as `?ticket=` in place of the header (event streams,
+ *   which browsers open without headers).
  */
 export type RouteAccess = 'public' | {
   roles: readonly AccessRole[]
   optional?: boolean
   allowPasswordChangePending?: boolean
+  ticket?: boolean
 }
 
 /** Claims of our access tokens. `aud` keeps customer tokens out of staff routes. */
@@ -47,9 +50,14 @@ export interface Account {
 
 export type AccountLookup = (em: EntityManager, claims: AccessTokenClaims) => Promise<Account | 'revoked' | 'disabled'>
 
+/** Redeems a single-use ticket: the claims of the access token it was exchanged for, or null (used, expired, unknown). */
+export type TicketRedemption = (em: EntityManager, ticket: string) => Promise<{ claims: AccessTokenClaims, accessExpiresAt: Date } | null>
+
 export interface AuthOptions {
   /** Re-reads the account and session behind a token, on every authenticated request. */
   lookupAccount: AccountLookup
+  /** Redeems the tickets of routes declaring `ticket: true`. */
+  redeemTicket: TicketRedemption
   /** Every role a token may carry. */
   roles: readonly AccessRole[]
   /** The roles of staff: a route open to these only requires a staff token. */
@@ -63,6 +71,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller, or null on public and anonymous requests. */
     account: Account | null
+    /** When the access the caller authenticated with expires (its token's, or its ticket's token's), or null. */
+    accessExpiresAt: Date | null
   }
 }
 
@@ -78,6 +88,11 @@ const TOKEN_ISSUER = 'commerce-api'
 /** A token lacking any of these is refused, however well signed. */
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'sid', 'role', 'iat', 'exp'] as const
 
+function ticketOf (query: unknown): string | undefined {
+  const ticket = (query as { ticket?: unknown } | undefined)?.ticket
+  return typeof ticket === 'string' ? ticket : undefined
+}
+
 function readBearer (header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header.trim())
@@ -90,7 +105,7 @@ function readBearer (header: string | undefined): string | undefined {
  * HS256 JWTs (no other algorithm is accepted); the session and account behind one are checked on each
  * request, so sign-out, disabling and role changes take effect at once.
  */
-export default fp<AuthOptions>(async (app, { lookupAccount, roles, staffRoles }) => {
+export default fp<AuthOptions>(async (app, { lookupAccount, redeemTicket, roles, staffRoles }) => {
   await app.register(jwt, {
     secret: app.config.JWT_SECRET,
     decoratorName: 'accessTokenClaims',
@@ -99,6 +114,7 @@ export default fp<AuthOptions>(async (app, { lookupAccount, roles, staffRoles })
     verify: { algorithms: ['HS256'], allowedIss: TOKEN_ISSUER, allowedAud: [...AUDIENCES], requiredClaims: [...REQUIRED_CLAIMS] }
   })
   app.decorateRequest('account', null)
+  app.decorateRequest('accessExpiresAt', null)
 
   /** Signed claims still go to SQL: each must have the shape this API issues. */
   const hasClaimShapes = (claims: AccessTokenClaims): boolean =>
@@ -116,16 +132,24 @@ export default fp<AuthOptions>(async (app, { lookupAccount, roles, staffRoles })
     const access = request.routeOptions.config.access
     if (access === undefined || access === 'public') return
     const token = readBearer(request.headers.authorization)
-    if (token === undefined) {
-      if (access.optional === true) return
-      throw unauthorized('UNAUTHORIZED', 'A valid bearer access token is required.')
-    }
+    const ticket = token === undefined && access.ticket === true ? ticketOf(request.query) : undefined
     let claims: AccessTokenClaims
-    try {
-      claims = app.jwt.verify<AccessTokenClaims>(token)
-    } catch (error) {
-      const expired = (error as { code?: string }).code === 'FAST_JWT_EXPIRED'
-      throw unauthorized(expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN', expired ? 'The access token has expired; refresh it.' : 'The access token is not valid.')
+    let accessExpiresAt: Date
+    if (token !== undefined) {
+      try {
+        claims = app.jwt.verify<AccessTokenClaims & { exp: number }>(token)
+      } catch (error) {
+        const expired = (error as { code?: string }).code === 'FAST_JWT_EXPIRED'
+        throw unauthorized(expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN', expired ? 'The access token has expired; refresh it.' : 'The access token is not valid.')
+      }
+      accessExpiresAt = new Date((claims as AccessTokenClaims & { exp: number }).exp * 1000)
+    } else if (ticket !== undefined) {
+      const redeemed = await redeemTicket(request.em, ticket)
+      if (redeemed === null) throw unauthorized('INVALID_TICKET', 'The ticket is not valid: it was used already, has expired, or was never issued. Get a new one.')
+      ;({ claims, accessExpiresAt } = redeemed)
+    } else {
+      if (access.optional === true) return
+      throw unauthorized('UNAUTHORIZED', access.ticket === true ? 'A valid bearer access token or a ticket (?ticket=) is required.' : 'A valid bearer access token is required.')
     }
     if (!hasClaimShapes(claims)) throw unauthorized('INVALID_TOKEN', 'The access token is not valid.')
     const staffOnly = access.roles.every((role) => staffRoles.includes(role))
@@ -142,5 +166,6 @@ export default fp<AuthOptions>(async (app, { lookupAccount, roles, staffRoles })
       throw forbidden('PASSWORD_CHANGE_REQUIRED', 'Change the temporary password (POST /api/v1/auth/password/change) before doing anything else.')
     }
     request.account = account
+    request.accessExpiresAt = accessExpiresAt
   })
 }, { name: 'auth', dependencies: ['config', 'db'] })

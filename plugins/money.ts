@@ -11,3 +11,9 @@ export function amountIn (currency: string, price: Money, pointer: string): numb
   if (price.currency !== currency) throw invalidField(`${pointer}/currency`, `must be the shop's currency, ${currency}`)
   return price.amount
 }
+
+/** An amount as people read it, in the currency's own minor units (JPY has none): "$19.99", "¥1,200". */
+export function formatMoney ({ amount, currency }: Money): string {
+  const format = new Intl.NumberFormat('en', { style: 'currency', currency })
+  return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2))
+}

@@ -136,6 +136,11 @@ function buildProblem (status: number, code: string, detail: string, instance: s
  * Maps any thrown value to the problem the client receives. Pure: no logging, no Fastify.
  * Unknown errors become a 500 that reveals nothing about the failure.
  */
+/** A request URL as problems and logs show it: credentials in the query string (an event stream's `ticket`) masked. */
+export function redactedUrl (url: string): string {
+  return url.replace(/([?&]ticket=)[^&#]*/g, '$1[redacted]')
+}
+
 export function toProblem (error: unknown, instance: string): ProblemReply {
   if (error instanceof ProblemError) {
     const problem = { ...buildProblem(error.status, error.code, error.message, instance, error.title), ...error.extensions }
@@ -193,7 +198,7 @@ function fieldPointer (context: string, instancePath: string, params: Record<str
 /** Turns every error and every unknown route into application/problem+json. */
 export default fp(async (app) => {
   app.setErrorHandler((error, request, reply) => {
-    const { problem, headers } = toProblem(error, request.url)
+    const { problem, headers } = toProblem(error, redactedUrl(request.url))
     if (problem.status >= 500) {
       request.log.error({ err: error }, 'request failed unexpectedly')
     } else {
@@ -203,7 +208,7 @@ export default fp(async (app) => {
   })
 
   app.setNotFoundHandler((request, reply) => {
-    const problem = buildProblem(404, 'ROUTE_NOT_FOUND', `There is no route ${request.method} ${request.url.split('?')[0]}.`, request.url)
+    const problem = buildProblem(404, 'ROUTE_NOT_FOUND', `There is no route ${request.method} ${request.url.split('?')[0]}.`, redactedUrl(request.url))
     return reply.code(404).type('application/problem+json').send(problem)
   })
 }, { name: 'problem' })

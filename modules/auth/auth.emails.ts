@@ -1,20 +1,11 @@
 import type { MailMessage } from '../../plugins/mail.js'
+import { composeEmail } from '../../plugins/mail-layout.js'
 import { CODE_TTL_SECONDS } from './one-time-codes.js'
 
 const minutes = CODE_TTL_SECONDS / 60
 
-function escapeHtml (value: string): string {
-  return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`)
-}
-
 function message (to: string, subject: string, paragraphs: string[], highlight?: string): MailMessage {
-  const highlighted = highlight === undefined ? '' : `<p style="font-size:24px;font-weight:bold;letter-spacing:4px">${escapeHtml(highlight)}</p>`
-  return {
-    to,
-    subject,
-    text: [...paragraphs, ...(highlight === undefined ? [] : ['', highlight])].join('\n'),
-    html: `<!doctype html><html><body>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}${highlighted}</body></html>`
-  }
+  return composeEmail({ to, subject, blocks: [...paragraphs.map((paragraph) => ({ paragraph })), ...(highlight === undefined ? [] : [{ highlight }])] })
 }
 
 export function verificationCodeEmail (to: string, name: string, code: string): MailMessage {

@@ -14,7 +14,7 @@ export interface TokenSettings {
   signAccessToken: (claims: AccessTokenClaims) => string
 }
 
-function sha256 (value: string): string {
+export function sha256 (value: string): string {
   return createHash('sha256').update(value).digest('hex')
 }
 

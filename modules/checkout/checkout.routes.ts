@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdempotencyHeadersSchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { cartSettingsFrom } from '../cart/cart.service.js'
-import { OrderSchema } from '../orders/orders.contract.js'
+import { OrderSchema, orderSettingsOf } from '../orders/orders.contract.js'
 import { checkout, type CheckoutSettings } from './checkout.service.js'
 import { CheckoutRequestSchema } from './checkout.schemas.js'
 
@@ -9,7 +9,8 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const settings: CheckoutSettings = {
     currency: app.config.SHOP_CURRENCY,
     cart: cartSettingsFrom(app.config, app.storage.urlOf),
-    orders: { currency: app.config.SHOP_CURRENCY, returnWindowDays: app.config.RETURN_WINDOW_DAYS }
+    orders: orderSettingsOf(app),
+    lowStock: { threshold: app.config.LOW_STOCK_THRESHOLD, outbox: app.outbox }
   }
 
   app.post('/checkout', {

@@ -7,10 +7,11 @@ import { assertCountryCode } from '../../plugins/validation.js'
 import { actorOf } from '../auth/user.entity.js'
 import { emptyCart, lockCartForCheckout, toCart, type CartSettings } from '../cart/cart.service.js'
 import { getAddress } from '../customers/address.service.js'
-import { outOfStock, takeStock } from '../inventory/inventory.service.js'
+import { outOfStock, takeStock, type LowStockAlerts } from '../inventory/inventory.service.js'
 import { Order as OrderEntity, OrderItem as OrderItemEntity, type OrderAddress } from '../orders/order.entity.js'
 import { recordStatusChange, textOrNull, toOrder, type OrderSettings } from '../orders/order.service.js'
 import type { Order } from '../orders/orders.contract.js'
+import { announceOrderChange, customerOf } from '../orders/order-notifications.service.js'
 import { shippingQuote } from '../shipping/shipping.service.js'
 import type { CheckoutAddress, CheckoutRequest } from './checkout.schemas.js'
 
@@ -18,6 +19,7 @@ export interface CheckoutSettings {
   currency: string
   cart: CartSettings
   orders: OrderSettings
+  lowStock: LowStockAlerts
 }
 
 export interface CheckoutResult {
@@ -121,14 +123,12 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
     // Last, so that a best-selling variant's row is locked for as short a time as possible.
     const taken = await takeStock(tx, lines.map((line) => ({
       variantId: line.variant_id, productId: line.product_id, sku: line.sku, quantity: line.quantity, price: line.price, version: line.variant_version
-    })), { id: created.id, actor, reason: `Order ${created.number}` })
+    })), { id: created.id, actor, reason: `Order ${created.number}` }, settings.lowStock)
     conflicts += taken.conflicts
     await emptyCart(tx, cart.id)
-    return { created, items, change }
+    const placed = toOrder(settings.orders, { order: created, items, changes: [change], returns: [] })
+    await announceOrderChange(tx, settings.orders.notifier, placed, await customerOf(tx, account.id), { kind: 'placed' })
+    return placed
   })
-  return {
-    order: toOrder(settings.orders, { order: order.created, items: order.items, changes: [order.change], returns: [] }),
-    attempts,
-    conflicts
-  }
+  return { order, attempts, conflicts }
 }

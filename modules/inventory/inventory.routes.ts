@@ -3,12 +3,13 @@ import { Type } from '@sinclair/typebox'
 import { IdempotencyHeadersSchema, IdParamsSchema, IfMatchHeadersSchema, PageQuerySchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { actorOf, STAFF_ROLES } from '../auth/user.entity.js'
 import { LowStockPageSchema, StockAdjustmentPageSchema, StockAdjustmentRequestSchema, StockAdjustmentSchema } from './inventory.schemas.js'
-import { adjustStock, listLowStock, listStockAdjustments } from './inventory.service.js'
+import { adjustStock, listLowStock, listStockAdjustments, type LowStockAlerts } from './inventory.service.js'
 
 const STAFF = { access: { roles: STAFF_ROLES } } as const
 
 export const inventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const threshold = app.config.LOW_STOCK_THRESHOLD
+  const alerts: LowStockAlerts = { threshold, outbox: app.outbox }
 
   app.post('/variants/:id/stock-adjustments', {
     config: { ...STAFF, idempotency: { required: true } },
@@ -20,7 +21,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: StockAdjustmentSchema, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500) }
     }
   }, async (request, reply) => {
-    const adjustment = await adjustStock(request.em, request.params.id, request.body, actorOf(request.account!), request.headers['if-match'])
+    const adjustment = await adjustStock(request.em, alerts, request.params.id, request.body, actorOf(request.account!), request.headers['if-match'])
     return reply.code(201).send(adjustment)
   })
 

@@ -6,7 +6,9 @@ import { lockRowsForChange } from '../../plugins/db/row-locks.js'
 import { decodeCursor, encodeCursor } from '../../plugins/pagination.js'
 import { assertIfMatch } from '../../plugins/resource-headers.js'
 import { isUuid, type Page, type PageQuery } from '../../openapi/shared.schemas.js'
+import type { Outbox } from '../../plugins/outbox.js'
 import type { Actor } from '../auth/user.entity.js'
+import { queueWebhookEvent } from '../webhooks/webhook.service.js'
 import { Variant } from '../catalog/variant.entity.js'
 import { StockAdjustment as StockAdjustmentEntity, type StockAdjustmentKind } from '../catalog/stock-adjustment.entity.js'
 import { outOfStock, stockWouldGoNegative, variantNotFound, type ShortVariant } from './inventory.errors.js'
@@ -34,6 +36,30 @@ export function toStockAdjustment (adjustment: StockAdjustmentEntity): StockAdju
 
 function record (tx: EntityManager, variantId: string, kind: StockAdjustmentKind, before: number, after: number, reason: string, actor: Actor, orderId: string | null = null): StockAdjustmentEntity {
   return tx.create(StockAdjustmentEntity, { variant: variantId, kind, before, after, reason, orderId, actorRole: actor.role, actor: actor.id })
+}
+
+/** Integrators hear when a variant's stock falls to LOW_STOCK_THRESHOLD or below (once per fall, not on every sale below it). */
+export interface LowStockAlerts {
+  threshold: number
+  outbox: Outbox
+}
+
+interface StockFall {
+  variantId: string
+  productId: string
+  sku: string
+  before: number
+  after: number
+}
+
+async function alertLowStock (tx: EntityManager, alerts: LowStockAlerts, falls: StockFall[]): Promise<void> {
+  for (const fall of falls) {
+    if (fall.before <= alerts.threshold || fall.after > alerts.threshold) continue
+    await queueWebhookEvent(tx, alerts.outbox, {
+      type: 'inventory.low_stock',
+      data: { variantId: fall.variantId, productId: fall.productId, sku: fall.sku, stock: fall.after, threshold: alerts.threshold }
+    })
+  }
 }
 
 /** A variant as the caller priced it: what it is to take or give back, and the price and version it saw. */
@@ -100,7 +126,7 @@ async function writeStock (tx: EntityManager, changes: Array<{ variant: LockedVa
  * (`ConflictRetry`), to be re-priced; stock that no longer covers a line is `OUT_OF_STOCK`, listing every
  * short variant. Each change is recorded against the order.
  */
-export async function takeStock (tx: EntityManager, lines: StockLine[], order: { id: string, actor: Actor, reason: string }): Promise<StockTaken> {
+export async function takeStock (tx: EntityManager, lines: StockLine[], order: { id: string, actor: Actor, reason: string }, alerts: LowStockAlerts): Promise<StockTaken> {
   const { variants, inactiveProducts } = await lockForStockChange(tx, lines, 1)
   const short: ShortVariant[] = []
   const changes: Array<{ variant: LockedVariant, after: number, line: StockLine }> = []
@@ -115,6 +141,7 @@ export async function takeStock (tx: EntityManager, lines: StockLine[], order: {
   if (short.length > 0) throw outOfStock(short)
   await writeStock(tx, changes)
   for (const { variant, after } of changes) record(tx, variant.id, 'CHECKOUT', variant.stock, after, order.reason, order.actor, order.id)
+  await alertLowStock(tx, alerts, changes.map(({ variant, after, line }) => ({ variantId: variant.id, productId: line.productId, sku: line.sku, before: variant.stock, after })))
   return { conflicts }
 }
 
@@ -137,7 +164,7 @@ export async function returnStock (tx: EntityManager, lines: Array<Omit<StockLin
  * change, so sales and adjustments never lose each other's updates; with `If-Match`, only if the variant is
  * still the version the caller saw.
  */
-export async function adjustStock (em: EntityManager, variantId: string, input: StockAdjustmentRequest, actor: Actor, ifMatch?: string): Promise<StockAdjustment> {
+export async function adjustStock (em: EntityManager, alerts: LowStockAlerts, variantId: string, input: StockAdjustmentRequest, actor: Actor, ifMatch?: string): Promise<StockAdjustment> {
   if ((input.change === undefined) === (input.setTo === undefined)) throw invalidField('/body', 'must have exactly one of change and setTo')
   const adjustment = await em.transactional(async (tx) => {
     const [locked] = await lockRowsForChange(tx, 'variants', [variantId])
@@ -149,6 +176,7 @@ export async function adjustStock (em: EntityManager, variantId: string, input: 
     if (after > MAX_STOCK) throw invalidField(input.setTo === undefined ? '/body/change' : '/body/setTo', `would take the stock above ${MAX_STOCK}`)
     const before = variant.stock
     variant.stock = after
+    await alertLowStock(tx, alerts, [{ variantId: variant.id, productId: variant.product.id, sku: variant.sku, before, after }])
     return record(tx, variant.id, 'MANUAL', before, after, input.reason.trim(), actor)
   })
   return toStockAdjustment(adjustment)

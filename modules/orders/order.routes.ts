@@ -6,13 +6,14 @@ import {
   AdminOrderPageSchema, AdminOrderQuerySchema, AdminOrderSchema, CancelOrderRequestSchema, CreateReturnRequestSchema,
   OrderPageSchema, OrderSchema, UpdateOrderRequestSchema
 } from './order.schemas.js'
+import { orderSettingsOf } from './orders.context.js'
 import { cancelOwnOrder, changeOrderStatus, getOrderForStaff, getOwnOrder, listOrders, listOwnOrders, requestReturn, type OrderSettings } from './order.service.js'
 
 const CUSTOMERS = { access: { roles: ['CUSTOMER'] } } as const
 const STAFF = { access: { roles: STAFF_ROLES } } as const
 
 export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const settings: OrderSettings = { currency: app.config.SHOP_CURRENCY, returnWindowDays: app.config.RETURN_WINDOW_DAYS }
+  const settings: OrderSettings = orderSettingsOf(app)
 
   app.get('/orders', {
     config: CUSTOMERS,

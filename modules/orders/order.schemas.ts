@@ -73,6 +73,7 @@ export const OrderSchema = Type.Object({
 export type Order = Static<typeof OrderSchema>
 
 export const OrderCustomerSchema = Type.Object({ id: IdSchema, email: Type.String(), name: Type.String() }, { additionalProperties: false })
+export type OrderCustomer = Static<typeof OrderCustomerSchema>
 
 export const OrderTransitionSchema = Type.Object({
   to: OrderStatusSchema,
@@ -132,3 +133,12 @@ export const UpdateOrderRequestSchema = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 500 }))
 }, { additionalProperties: false })
 export type UpdateOrderRequest = Static<typeof UpdateOrderRequestSchema>
+
+/** The last event id a client saw: ours are decimal sequence numbers. */
+const EventIdSchema = Type.String({ pattern: '^[0-9]{1,18}$' })
+export const EventStreamHeadersSchema = Type.Object({ 'last-event-id': Type.Optional(EventIdSchema) })
+export const EventStreamQuerySchema = Type.Object({
+  ticket: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  lastEventId: Type.Optional(EventIdSchema)
+}, { additionalProperties: false })
+export const EventStreamSchema = Type.String()

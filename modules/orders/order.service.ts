@@ -14,6 +14,7 @@ import {
   type OrderStatus
 } from './order.entity.js'
 import { mayTransition, transitionsFrom } from './order-transitions.js'
+import { announceOrderChange, customerOf, type OrderChange, type OrderNotifier } from './order-notifications.service.js'
 import { orderNotFound, returnQuantityExceeded, returnWindowClosed, transitionNotAllowed } from './orders.errors.js'
 import type { AdminOrder, AdminOrderPage, AdminOrderQuery, CreateReturnRequest, Order, OrderPage, OrderSummary, UpdateOrderRequest } from './order.schemas.js'
 
@@ -21,6 +22,7 @@ export interface OrderSettings {
   currency: string
   /** RETURN_WINDOW_DAYS */
   returnWindowDays: number
+  notifier: OrderNotifier
 }
 
 export function recordStatusChange (tx: EntityManager, order: OrderEntity, from: OrderStatus | null, to: OrderStatus, actor: Actor, note: string | null = null): OrderStatusChangeEntity {
@@ -246,15 +248,26 @@ export function textOrNull (text: string | null | undefined): string | null {
   return trimmed === '' ? null : trimmed
 }
 
+/** A customer's change of their own order, announced: its view, as the change left it. */
+async function announced (tx: EntityManager, settings: OrderSettings, order: OrderEntity, change: OrderChange): Promise<Order> {
+  const view = await orderView(tx, settings, order)
+  await announceOrderChange(tx, settings.notifier, view, await customerOf(tx, order.customer.id), change)
+  return view
+}
+
 /** Staff: one transition along the status machine; with `If-Match`, only from the version the caller saw. */
 export async function changeOrderStatus (em: EntityManager, settings: OrderSettings, account: Account, id: string, input: UpdateOrderRequest, ifMatch?: string): Promise<Versioned<AdminOrder>> {
   return await em.transactional(async (tx) => {
     const order = await lockOrder(tx, id)
     assertIfMatch(ifMatch, order.version)
     assertTransition(order, input.status, account.role)
-    await applyTransition(tx, order, input.status, actorOf(account), textOrNull(input.note))
+    const before = { from: order.status, paymentBefore: order.paymentStatus }
+    const note = textOrNull(input.note)
+    await applyTransition(tx, order, input.status, actorOf(account), note)
     await tx.flush()
-    return await adminView(tx, settings, order)
+    const view = await adminView(tx, settings, order)
+    await announceOrderChange(tx, settings.notifier, view.resource.order, view.resource.customer, { kind: 'status', ...before, note, byCustomer: false })
+    return view
   })
 }
 
@@ -263,9 +276,11 @@ export async function cancelOwnOrder (em: EntityManager, settings: OrderSettings
   return await em.transactional(async (tx) => {
     const order = await lockOrder(tx, id, account.id)
     assertTransition(order, 'CANCELLED', 'CUSTOMER')
-    await applyTransition(tx, order, 'CANCELLED', actorOf(account), textOrNull(reason))
+    const before = { from: order.status, paymentBefore: order.paymentStatus }
+    const note = textOrNull(reason)
+    await applyTransition(tx, order, 'CANCELLED', actorOf(account), note)
     await tx.flush()
-    return await orderView(tx, settings, order)
+    return await announced(tx, settings, order, { kind: 'status', ...before, note, byCustomer: true })
   })
 }
 
@@ -288,8 +303,9 @@ export async function requestReturn (em: EntityManager, settings: OrderSettings,
       if (wanted.quantity > item.quantity - item.returnedQuantity) throw returnQuantityExceeded(item.id, item.quantity - item.returnedQuantity)
     })
     tx.create(ReturnRequestEntity, { order, reason: input.reason.trim(), items: input.items.map(({ orderItemId, quantity }) => ({ orderItemId, quantity })) })
+    const before = { from: order.status, paymentBefore: order.paymentStatus }
     await applyTransition(tx, order, 'RETURN_REQUESTED', actorOf(account), null)
     await tx.flush()
-    return await orderView(tx, settings, order)
+    return await announced(tx, settings, order, { kind: 'status', ...before, note: null, byCustomer: true })
   })
 }

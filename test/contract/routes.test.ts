@@ -34,13 +34,16 @@ t.test('routes and the spec agree', async (t) => {
 
     const access = (route.config as { access?: unknown } | undefined)?.access
     const security = (operation.operation.security ?? spec.security ?? []) as Json[]
-    const requiresToken = security.length > 0 && security.every((requirement) => 'bearerAuth' in requirement)
+    const ticket = (access as { ticket?: boolean } | undefined)?.ticket === true
+    // A route taking a ticket (`?ticket=`) lists it as the alternative to the bearer token.
+    const requiresToken = security.length > 0 && security.every((requirement) => 'bearerAuth' in requirement || (ticket && 'eventTicket' in requirement))
     const acceptsToken = security.some((requirement) => 'bearerAuth' in requirement)
     if (access === 'public') {
       t.notOk(acceptsToken, `${where} is public, and the spec asks for no token`)
     } else {
       const optional = (access as { optional?: boolean } | undefined)?.optional === true
       t.ok(optional ? acceptsToken && !requiresToken : requiresToken, `${where} declares bearerAuth in the spec as its access rule requires`)
+      t.equal(security.some((requirement) => 'eventTicket' in requirement), ticket, `${where} documents an event ticket exactly when its access rule accepts one`)
     }
 
     const schema = (route.schema ?? {}) as Json

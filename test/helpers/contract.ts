@@ -42,6 +42,12 @@ function validatorFor (schema: Json): ValidateFunction {
   return validate
 }
 
+/** Throws unless `value` validates against the spec's schema at `ref` (such as `#/components/schemas/OrderEvent`). */
+export function assertMatchesSchema (ref: string, value: unknown): void {
+  const validate = validatorFor({ $ref: ref })
+  if (validate(value) !== true) throw new Error(`contract: ${JSON.stringify(value).slice(0, 300)} does not match ${ref}: ${ajv.errorsText(validate.errors)}`)
+}
+
 export interface SpecOperation {
   method: string
   path: string
@@ -59,8 +65,11 @@ export const operations: SpecOperation[] = Object.entries(spec.paths as Json).fl
     matcher: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`)
   })))
 
+/** The operation serving a request; as the router does, a literal segment wins over a parameter (`/orders/events` over `/orders/{id}`). */
 export function findOperation (method: string, urlPath: string): SpecOperation | undefined {
-  return operations.find((candidate) => candidate.method === method && candidate.matcher.test(urlPath))
+  const candidates = operations.filter((candidate) => candidate.method === method && candidate.matcher.test(urlPath))
+  const parameters = (operation: SpecOperation): number => operation.path.split('{').length
+  return candidates.sort((a, b) => parameters(a) - parameters(b))[0]
 }
 
 export interface ObservedResponse {

@@ -15,6 +15,8 @@ export interface SmtpCatcher {
    * for `to`, waiting for it when it has not arrived; rejects after `timeoutMs`.
    */
   nextMessage: (to: string, timeoutMs?: number) => Promise<ParsedMail>
+  /** Stops listening, as a mail server going down would (a new catcher can then take the same port). */
+  stop: () => Promise<void>
 }
 
 interface Received {
@@ -73,7 +75,12 @@ export async function startSmtpCatcher (t: Test, port = 0): Promise<SmtpCatcher>
     server.server.once('error', reject)
     server.listen(port, '127.0.0.1', () => { resolve() })
   })
-  t.teardown(async () => { await new Promise<void>((resolve) => { server.close(() => { resolve() }) }) })
+  let stopped: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopped ??= new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    await stopped
+  }
+  t.teardown(stop)
   const address = server.server.address() as AddressInfo
 
   const nextMessage = async (to: string, timeoutMs = 5000): Promise<ParsedMail> => {
@@ -100,5 +107,5 @@ export async function startSmtpCatcher (t: Test, port = 0): Promise<SmtpCatcher>
     })
   }
 
-  return { url: `smtp://127.0.0.1:${address.port}`, messages, recipients, nextMessage }
+  return { url: `smtp://127.0.0.1:${address.port}`, messages, recipients, nextMessage, stop }
 }
