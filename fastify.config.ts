@@ -89,6 +89,7 @@ const ConfigSchema = Type.Object({
   WEBHOOK_REQUIRE_HTTPS: Type.Optional(Type.Boolean()),
   WEBHOOK_ALLOW_PRIVATE_ADDRESSES: Type.Optional(Type.Boolean()),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 60_000 }),
+  WEBHOOK_DELIVERY_CONCURRENCY: Type.Integer({ default: 5, minimum: 1, maximum: 50 }),
   WEBHOOK_RETRY_SCHEDULE_SECONDS: Type.String({ default: '5,300,1800,7200,18000,36000,36000', pattern: '^ *[1-9][0-9]{0,6} *(, *[1-9][0-9]{0,6} *){0,19}$' }),
   WEBHOOK_DISABLE_AFTER_FAILURES: Type.Integer({ default: 10, minimum: 1, maximum: 10_000 }),
   WEBHOOK_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),

@@ -9,6 +9,12 @@ export interface TopicOptions {
   retryDelayMaxSeconds?: number
   /** How long a delivered message stays in the queue's table (its data may hold codes: keep it short). */
   keepDeliveredSeconds?: number
+  /**
+   * Messages of this topic delivered at once on each instance, each by its own worker taking one at a time:
+   * for slow receivers (a webhook endpoint timing out), which would otherwise hold up the messages batched
+   * after theirs. Unset: one worker taking batches of ten.
+   */
+  concurrency?: number
 }
 
 export interface SendOptions {
@@ -85,7 +91,8 @@ export default fp(async (app) => {
       })
       // Batches settle job by job: one undeliverable message is retried alone, the others are done. A full
       // batch fetches again at once; NOTIFY wakes the workers when a message commits, and polling catches retries that come due.
-      await boss.work<Envelope>(topic, { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async (jobs) => {
+      const workers = options.concurrency === undefined ? { batchSize: 10, burstWhenBatchFull: true } : { batchSize: 1, localConcurrency: options.concurrency }
+      await boss.work<Envelope>(topic, { ...workers, perJobResults: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async (jobs) => {
         const results: JobResult[] = []
         for (const job of jobs) {
           if (job.data.notAfter !== null && Date.parse(job.data.notAfter) < Date.now()) {

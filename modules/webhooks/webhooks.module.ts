@@ -26,7 +26,7 @@ const webhooksModule: FastifyPluginAsync = async (app) => {
     if (outcome === 'retrying' || outcome === 'failed') {
       app.log.warn({ delivery: job.deliveryId, attempt: job.step + 1, status: exchange?.status, error: exchange?.error, outcome }, 'webhook delivery attempt failed')
     }
-  }, { retryLimit: 5 })
+  }, { retryLimit: 5, concurrency: app.config.WEBHOOK_DELIVERY_CONCURRENCY })
 
   app.scheduleJob({
     name: 'sweep-webhook-events',

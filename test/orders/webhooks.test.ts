@@ -1,8 +1,10 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildShop, createCustomer, idempotencyKey, placeOrder, sellable, type ShopHarness } from '../helpers/shop.js'
 import { deliverOrder } from '../helpers/fulfilment.js'
-import { startReceiver, verify, type Receiver } from '../webhooks/receiver.js'
+import { startReceiver, verify, type Receiver } from '../helpers/webhooks.js'
 
 async function subscribe (harness: ShopHarness, receiver: Receiver, eventTypes: string[]): Promise<string> {
   const { data, error } = await harness.api.POST('/api/v1/admin/webhooks', { headers: harness.staff, body: { url: receiver.url, eventTypes: eventTypes as never } })
@@ -73,4 +75,25 @@ t.test('inventory.low_stock when a sale or an adjustment takes a variant to the 
   await adjust({ setTo: 1, reason: 'Damaged in the warehouse' })
   const again = await settledEvents(receiver, secret, 2)
   t.same(again.map((event) => [event.type, event.data.stock]), [['inventory.low_stock', 3], ['inventory.low_stock', 1]], 'a restock and a new fall alert again')
+})
+
+t.test('an endpoint that hangs does not hold up the deliveries to another', async (t) => {
+  const harness = await buildShop(t, { WEBHOOK_TIMEOUT_MS: '5000' })
+  let answeredSlowly = false
+  const hanging = createServer((request, response) => {
+    request.resume()
+    setTimeout(() => { answeredSlowly = true; response.writeHead(200).end() }, 3000)
+  })
+  await new Promise<void>((resolve) => { hanging.listen(0, '127.0.0.1', resolve) })
+  t.teardown(async () => { hanging.closeAllConnections(); await new Promise((resolve) => hanging.close(resolve)) })
+  const { data: slow } = await harness.api.POST('/api/v1/admin/webhooks', { headers: harness.staff, body: { url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/slow`, eventTypes: ['order.placed'] } })
+  t.ok(slow)
+  const receiver = await startReceiver(t)
+  const secret = await subscribe(harness, receiver, ['order.placed'])
+  const customers = [await createCustomer(harness), await createCustomer(harness)]
+  const product = await sellable(harness)
+  for (const customer of customers) await placeOrder(harness, customer, product.variantId)
+  await receiver.waitFor(2)
+  t.notOk(answeredSlowly, 'both events reached the quick endpoint while the slow one was still answering')
+  t.same(receiver.received.map((request) => verify(secret, request).type), ['order.placed', 'order.placed'])
 })

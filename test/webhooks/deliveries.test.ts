@@ -5,7 +5,7 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { queueWebhookEvent, type WebhookEventType } from '../../modules/webhooks/webhook.service.js'
 import { fanOutEvent } from '../../modules/webhooks/webhook-delivery.service.js'
 import { ISO_INSTANT, UUID_V7, problem } from '../helpers/problems.js'
-import { buildWebhooks, createEndpoint, deliveriesOf, deliveriesWhen, deliveryWhen, startReceiver, verify, type WebhookHarness } from './receiver.js'
+import { buildWebhooks, createEndpoint, deliveriesOf, deliveriesWhen, deliveryWhen, startReceiver, verify, type WebhookHarness } from '../helpers/webhooks.js'
 
 const PATH = '/api/v1/admin/webhooks'
 

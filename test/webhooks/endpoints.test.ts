@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks'
 import { createCustomer } from '../helpers/shop.js'
 import { signInModerator } from '../helpers/uploads.js'
 import { ISO_INSTANT, JSON_TYPE, PROBLEM_JSON, UUID_V7, problem, validationProblem } from '../helpers/problems.js'
-import { buildWebhooks, type WebhookHarness } from './receiver.js'
+import { buildWebhooks, type WebhookHarness } from '../helpers/webhooks.js'
 
 const PATH = '/api/v1/admin/webhooks'
 const UNKNOWN_ID = '0193b1e4-0000-7000-8000-00000000beef'

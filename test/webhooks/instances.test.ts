@@ -3,7 +3,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { queueWebhookEvent } from '../../modules/webhooks/webhook.service.js'
 import { secondInstance } from '../helpers/shop.js'
-import { buildWebhooks, createEndpoint, deliveriesWhen, deliveryWhen, startReceiver, verify } from './receiver.js'
+import { buildWebhooks, createEndpoint, deliveriesWhen, deliveryWhen, startReceiver, verify } from '../helpers/webhooks.js'
 
 t.test('two instances on one database deliver each event to each endpoint exactly once', async (t) => {
   const harness = await buildWebhooks(t)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { WebhookEndpoint } from '../../modules/webhooks/webhook.entity.js'
 import { queueWebhookEvent } from '../../modules/webhooks/webhook.service.js'
-import { buildWebhooks, deliveriesWhen, deliveryWhen, startReceiver, type WebhookHarness } from './receiver.js'
+import { buildWebhooks, deliveriesWhen, deliveryWhen, startReceiver, type WebhookHarness } from '../helpers/webhooks.js'
 
 const PATH = '/api/v1/admin/webhooks'
 

@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
 import { Webhook } from 'standardwebhooks'
 import type { components } from '../../openapi/schema.js'
-import type { ApiClient } from '../helpers/client.js'
-import { bootstrapAdmin, bearer, buildWithMail, type IdentityHarness } from '../helpers/identity.js'
-import type { Env } from '../helpers/build.js'
+import type { ApiClient } from './client.js'
+import { bootstrapAdmin, bearer, buildWithMail, type IdentityHarness } from './identity.js'
+import type { Env } from './build.js'
 
 export type WebhookEndpoint = components['schemas']['WebhookEndpoint']
 export type WebhookEndpointWithSecret = components['schemas']['WebhookEndpointWithSecret']
