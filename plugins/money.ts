@@ -12,8 +12,14 @@ export function amountIn (currency: string, price: Money, pointer: string): numb
   return price.amount
 }
 
+const formats = new Map<string, Intl.NumberFormat>()
+
 /** An amount as people read it, in the currency's own minor units (JPY has none): "$19.99", "¥1,200". */
 export function formatMoney ({ amount, currency }: Money): string {
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency })
+  let format = formats.get(currency)
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en', { style: 'currency', currency })
+    formats.set(currency, format)
+  }
   return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2))
 }

@@ -73,6 +73,8 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
   const expected = amountIn(settings.currency, input.expectedTotal, '/body/expectedTotal')
   if (input.paymentMethod !== 'COD') throw paymentMethodUnavailable()
   const address = await shippingAddressOf(em, account, input)
+  // Read before the transaction, which holds its locks for as few statements as it can.
+  const customer = await customerOf(em, account.id)
   const actor = actorOf(account)
   let attempts = 0
   let conflicts = 0
@@ -119,15 +121,16 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
     }))
     const change = recordStatusChange(tx, created, null, 'PENDING', actor)
     await tx.flush()
+    const placed = toOrder(settings.orders, { order: created, items, changes: [change], returns: [] })
+    await announceOrderChange(tx, settings.orders.notifier, placed, customer, { kind: 'placed' })
 
-    // Last, so that a best-selling variant's row is locked for as short a time as possible.
+    // Last, so that a best-selling variant's row is locked for as short a time as possible (the announcements
+    // above roll back with everything else if the stock is short).
     const taken = await takeStock(tx, lines.map((line) => ({
       variantId: line.variant_id, productId: line.product_id, sku: line.sku, quantity: line.quantity, price: line.price, version: line.variant_version
     })), { id: created.id, actor, reason: `Order ${created.number}` }, settings.lowStock)
     conflicts += taken.conflicts
     await emptyCart(tx, cart.id)
-    const placed = toOrder(settings.orders, { order: created, items, changes: [change], returns: [] })
-    await announceOrderChange(tx, settings.orders.notifier, placed, await customerOf(tx, account.id), { kind: 'placed' })
     return placed
   })
   return { order, attempts, conflicts }

@@ -105,10 +105,11 @@ function payloadOf (event: QueuedWebhookEvent): string {
 export async function fanOutEvent (em: EntityManager, outbox: Outbox, event: QueuedWebhookEvent): Promise<number> {
   return await em.fork().transactional(async (tx) => {
     const db = tx.getKysely()
+    const { rows: endpoints } = await sql<{ id: string }>`select id from webhook_endpoints where active and ${event.type} = any(event_types) order by id`.execute(db)
+    // An event nobody subscribes to is not kept.
+    if (endpoints.length === 0) return 0
     await sql`insert into webhook_events (id, created_at, type, occurred_at, payload) values (${event.id}, now(), ${event.type}, ${event.timestamp}, ${payloadOf(event)})
       on conflict (id) do nothing`.execute(db)
-    const { rows: endpoints } = await sql<{ id: string }>`select id from webhook_endpoints where active and ${event.type} = any(event_types) order by id`.execute(db)
-    if (endpoints.length === 0) return 0
     const { rows: inserted } = await sql<{ id: string }>`
       insert into webhook_deliveries (id, created_at, updated_at, endpoint_id, event_id, status, next_attempt_at)
       select pending.id, now(), now(), pending.endpoint_id, ${event.id}, 'PENDING', now()
