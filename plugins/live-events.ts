@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import fp from 'fastify-plugin'
-import pgListen from 'pg-listen'
+import pg from 'pg'
 import { sql } from 'kysely'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { EntityManager } from '@mikro-orm/postgresql'
@@ -102,26 +102,14 @@ export default fp(async (app) => {
     return rows.map(toEvent)
   }
 
-  // pg-listen is CommonJS: its default export is the module's `default` member.
-  const listener = pgListen.default({ connectionString: DATABASE_URL, application_name: 'commerce-api live events' }, {
-    retryInterval: (attempt: number) => Math.min(500 * 2 ** attempt, 10_000),
-    // Never give up reconnecting: streams wait for the database to come back.
-    retryTimeout: 0,
-    parse: (payload: string) => JSON.parse(payload) as unknown
-  })
+  // One LISTEN connection per instance, reconnected with backoff when it drops (never once the app closes).
+  let listener: pg.Client | undefined
+  let closed = false
+  let attempt = 0
+  let retry: NodeJS.Timeout | undefined
   let lostAt: number | undefined
-  listener.events.on('error', (error) => { app.log.error({ err: error }, 'live events: listener connection failed') })
-  listener.events.on('reconnect', () => { lostAt ??= Date.now() })
-  listener.events.on('connected', () => {
-    if (lostAt === undefined) return
-    // Whatever committed while the connection was down was never signalled here: read it from the log.
-    const since = new Date(lostAt - 5000)
-    lostAt = undefined
-    readEvents(sql<boolean>`created_at >= ${since}`, 10 * MAX_REPLAY).then((events) => { events.forEach(dispatch) }, (error: unknown) => {
-      app.log.error({ err: error }, 'live events: could not catch up after reconnecting')
-    })
-  })
-  listener.notifications.on(CHANNEL, (payload: LiveEvent | { seq: string }) => {
+
+  function received (payload: LiveEvent | { seq: string }): void {
     if ('type' in payload) {
       dispatch(payload)
       return
@@ -129,7 +117,61 @@ export default fp(async (app) => {
     readEvents(sql<boolean>`seq = ${payload.seq}`, 1).then((events) => { events.forEach(dispatch) }, (error: unknown) => {
       app.log.error({ err: error, seq: payload.seq }, 'live events: could not read a signalled event')
     })
-  })
+  }
+
+  /** Whatever committed while the connection was down was never signalled here: read it from the log. */
+  function catchUp (): void {
+    if (lostAt === undefined) return
+    const since = new Date(lostAt - 5000)
+    lostAt = undefined
+    readEvents(sql<boolean>`created_at >= ${since}`, 10 * MAX_REPLAY).then((events) => { events.forEach(dispatch) }, (error: unknown) => {
+      app.log.error({ err: error }, 'live events: could not catch up after reconnecting')
+    })
+  }
+
+  function reconnectLater (): void {
+    if (closed || retry !== undefined) return
+    const delay = Math.min(500 * 2 ** attempt++, 10_000)
+    retry = setTimeout(() => {
+      retry = undefined
+      listen().then(catchUp, (error: unknown) => {
+        app.log.error({ err: error, attempt }, 'live events: reconnecting the listener failed; trying again')
+        reconnectLater()
+      })
+    }, delay)
+  }
+
+  async function listen (): Promise<void> {
+    const client = new pg.Client({ connectionString: DATABASE_URL, application_name: 'commerce-api live events', keepAlive: true })
+    const lost = (): void => {
+      if (listener !== client) return
+      listener = undefined
+      lostAt ??= Date.now()
+      reconnectLater()
+    }
+    client.on('notification', (message) => {
+      if (message.channel !== CHANNEL || message.payload === undefined) return
+      received(JSON.parse(message.payload) as LiveEvent | { seq: string })
+    })
+    client.on('error', (error) => {
+      app.log.error({ err: error }, 'live events: listener connection failed')
+      lost()
+    })
+    client.on('end', lost)
+    try {
+      await client.connect()
+      await client.query(`LISTEN ${CHANNEL}`)
+    } catch (error) {
+      await client.end().catch(() => {})
+      throw error
+    }
+    if (closed) {
+      await client.end()
+      return
+    }
+    listener = client
+    attempt = 0
+  }
 
   async function publish (em: EntityManager, event: { type: string, scope: string | null, data: object }): Promise<void> {
     await sql`
@@ -231,11 +273,14 @@ export default fp(async (app) => {
     }
   })
 
-  app.addHook('onReady', async () => {
-    await listener.connect()
-    await listener.listenTo(CHANNEL)
-  })
+  app.addHook('onReady', listen)
   // Open streams would hold the server open: they end first, then the listener closes.
   app.addHook('preClose', async () => { for (const body of openStreams) body.end() })
-  app.addHook('onClose', async () => { await listener.close() })
+  app.addHook('onClose', async () => {
+    closed = true
+    clearTimeout(retry)
+    const client = listener
+    listener = undefined
+    await client?.end()
+  })
 }, { name: 'live-events', dependencies: ['config', 'db', 'jobs'] })

@@ -290,3 +290,20 @@ t.test('closing the app ends its open streams cleanly', async (t) => {
   await Promise.all([customerStream.ended, staffStream.ended])
   t.ok(Date.now() - started < 5000, 'close did not wait for the clients to leave')
 })
+
+t.test('the listener reconnects after its connection is killed, and catches up on what it missed', async (t) => {
+  const harness = await shop(t)
+  const customer = await createCustomer(harness)
+  const product = await sellable(harness)
+  const events = await stream(t, `${harness.baseUrl}/api/v1/orders/events`, customer.headers)
+  const em = harness.app.orm.em.fork()
+  const killed = await em.execute<Array<{ killed: boolean }>>(
+    "select pg_terminate_backend(pid) as killed from pg_stat_activity where application_name = 'commerce-api live events' and datname = current_database()")
+  t.same(killed, [{ killed: true }], "the instance's one listener connection is gone")
+  const order = await placeOrder(harness, customer, product.variantId)
+  t.match(await events.next(() => true, 15_000), { type: 'order.placed', data: { order: { id: order.id } } }, 'an event committed while it was down still arrives')
+  await moveOrder(harness, order.id, 'CONFIRMED')
+  t.match(await events.next(), { type: 'order.status_changed' }, 'and live ones after it')
+  await sleep(300)
+  t.equal(events.events.length, 2, 'each once')
+})
