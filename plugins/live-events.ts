@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream'
 import fp from 'fastify-plugin'
 import pg from 'pg'
 import { sql } from 'kysely'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { ProblemError } from './problem.js'
 
@@ -36,7 +36,7 @@ export interface LiveEvents {
    */
   publish: (em: EntityManager, event: { type: string, scope: string | null, data: object }) => Promise<void>
   /** Answers the request with a `text/event-stream` of matching events: replay first, then live ones. */
-  stream: (request: FastifyRequest, reply: FastifyReply, options: StreamOptions) => FastifyReply
+  stream: (reply: FastifyReply, options: StreamOptions) => FastifyReply
 }
 
 declare module 'fastify' {
@@ -193,7 +193,7 @@ export default fp(async (app) => {
     return events.length > MAX_REPLAY ? 'gap' : events
   }
 
-  function stream (request: FastifyRequest, reply: FastifyReply, options: StreamOptions): FastifyReply {
+  function stream (reply: FastifyReply, options: StreamOptions): FastifyReply {
     const open = streamsPerOwner.get(options.owner) ?? 0
     if (open >= LIVE_EVENTS_MAX_STREAMS_PER_ACCOUNT) throw tooManyStreams(LIVE_EVENTS_MAX_STREAMS_PER_ACCOUNT)
     streamsPerOwner.set(options.owner, open + 1)
@@ -235,7 +235,7 @@ export default fp(async (app) => {
     }
     body.on('close', close)
     body.on('finish', close)
-    request.raw.on('close', close)
+    reply.raw.on('close', close)
 
     write(`retry: 3000\n: ${options.lastEventId === undefined ? 'connected' : `replaying after ${options.lastEventId}`}\n\n`)
     const replayed = options.lastEventId === undefined ? Promise.resolve([]) : missedEvents(options.lastEventId, options.scope)

@@ -25,7 +25,8 @@ const authModule: FastifyPluginAsync = async (app) => {
   })
   app.scheduleJob({
     name: 'purge-expired-event-tickets',
-    everyMs: 10 * 60 * 1000,
+    // Tickets live a minute: swept as often, the table holds about a minute's worth.
+    everyMs: 60 * 1000,
     run: async (em) => { await purgeExpiredEventTickets(em) }
   })
 }

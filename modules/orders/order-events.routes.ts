@@ -29,7 +29,7 @@ const eventStreamSchema = (operationId: string) => ({
 /** Live order updates as server-sent events: customers follow their own orders, staff every order. */
 export const orderEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const open = (request: FastifyRequest<StreamRequest>, reply: FastifyReply, scope: string | undefined, present: (event: LiveEvent) => object) =>
-    app.liveEvents.stream(request, reply, {
+    app.liveEvents.stream(reply, {
       scope,
       present,
       lastEventId: request.headers['last-event-id'] ?? request.query.lastEventId,

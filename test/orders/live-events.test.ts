@@ -224,6 +224,11 @@ t.test('tickets: used once only, even by two requests at once; refused after the
   t.ok(lifetime <= 1000, 'EVENT_TICKET_TTL_SECONDS=1 gives a one-second ticket')
   await sleep(lifetime + 200)
   t.same(await openEventStream(t, `${url}?ticket=${expiring.ticket}`), { status: 401, problem: invalid() }, 'an expired ticket is refused')
+  const unused = await ticketFor(harness, customer.headers)
+  await sleep(Date.parse(unused.expiresAt) - Date.now() + 200)
+  t.equal(await harness.app.runJobOnce('purge-expired-event-tickets'), true)
+  const [left] = await harness.app.orm.em.fork().execute<Array<{ count: string }>>('select count(*)::text as count from event_tickets')
+  t.equal(left?.count, '0', 'the sweep deletes tickets that expired unused')
   t.same(await openEventStream(t, `${url}?ticket=${'x'.repeat(43)}`), { status: 401, problem: invalid() }, 'as is one never issued')
 })
 
