@@ -161,3 +161,9 @@ export default fp(async (app) => {
   // wrong content type would read as a confusing 400 instead of 415.
   app.removeContentTypeParser('text/plain')
 }, { name: 'validation' })
+
+/** Optional free text as it is kept (notes, reasons, descriptions, optional address lines): trimmed, and none at all when only spaces were sent. */
+export function textOrNull (text: string | null | undefined): string | null {
+  const trimmed = text?.trim() ?? ''
+  return trimmed === '' ? null : trimmed
+}

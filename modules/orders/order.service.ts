@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql'
 import { sql } from 'kysely'
 import type { Account } from '../../plugins/auth.js'
 import { invalidField } from '../../plugins/problem.js'
+import { textOrNull } from '../../plugins/validation.js'
 import { money } from '../../plugins/money.js'
 import { decodeCursor, encodeCursor } from '../../plugins/pagination.js'
 import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
@@ -240,12 +241,6 @@ async function applyTransition (tx: EntityManager, order: OrderEntity, to: Order
   }
   order.status = to
   recordStatusChange(tx, order, from, to, actor, note)
-}
-
-/** Free text as an order keeps it (notes, reasons, optional address lines): trimmed, and none at all when only spaces were sent. */
-export function textOrNull (text: string | null | undefined): string | null {
-  const trimmed = text?.trim() ?? ''
-  return trimmed === '' ? null : trimmed
 }
 
 /** A customer's change of their own order, announced: its view, as the change left it. */

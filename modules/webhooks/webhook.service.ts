@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql'
 import { uuidv7 } from 'uuidv7'
 import type { Outbox } from '../../plugins/outbox.js'
 import { invalidField, type ProblemError } from '../../plugins/problem.js'
+import { textOrNull } from '../../plugins/validation.js'
 import { findPage } from '../../plugins/pagination.js'
 import { retryOnConflict } from '../../plugins/db/retry.js'
 import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
@@ -74,11 +75,6 @@ async function acceptedUrl (raw: string, policy: UrlPolicy): Promise<string> {
   }
 }
 
-function descriptionOf (description: string | null | undefined): string | null {
-  const trimmed = description?.trim() ?? ''
-  return trimmed === '' ? null : trimmed
-}
-
 export async function listWebhookEndpoints (em: EntityManager, query: PageQuery): Promise<Page<WebhookEndpoint>> {
   return await findPage(em, WebhookEndpointEntity, {}, query, toWebhookEndpoint)
 }
@@ -87,7 +83,7 @@ export async function createWebhookEndpoint (em: EntityManager, policy: UrlPolic
   const url = await acceptedUrl(input.url, policy)
   const endpoint = em.create(WebhookEndpointEntity, {
     url,
-    description: descriptionOf(input.description),
+    description: textOrNull(input.description),
     eventTypes: [...input.eventTypes],
     active: input.active ?? true,
     secret: newSecret(),
@@ -112,7 +108,7 @@ export async function updateWebhookEndpoint (em: EntityManager, policy: UrlPolic
     if (found === null) throw webhookNotFound()
     assertIfMatch(ifMatch, found.version)
     if (url !== undefined) found.url = url
-    if (input.description !== undefined) found.description = descriptionOf(input.description)
+    if (input.description !== undefined) found.description = textOrNull(input.description)
     if (input.eventTypes !== undefined) found.eventTypes = [...input.eventTypes]
     if (input.active === true && !found.active) {
       found.active = true
