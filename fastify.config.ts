@@ -99,7 +99,25 @@ const ConfigSchema = Type.Object({
   LIVE_EVENTS_RETENTION_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 720 }),
   LIVE_EVENTS_HEARTBEAT_SECONDS: Type.Integer({ default: 15, minimum: 1, maximum: 300 }),
   LIVE_EVENTS_MAX_STREAMS_PER_ACCOUNT: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
-  EVENT_TICKET_TTL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 300 })
+  EVENT_TICKET_TTL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 300 }),
+  // Card payments are offered when a Stripe key is set; STRIPE_API_URL points the SDK at a stand-in (tests).
+  STRIPE_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_' })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_' })),
+  STRIPE_API_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
+  STRIPE_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 60_000 }),
+  PAYMENT_TIMEOUT_MINUTES: Type.Integer({ default: 30, minimum: 1, maximum: 10_080 }),
+  COD_MAX_AMOUNT: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 })),
+  // Shiprocket is offered as a carrier when its account is set.
+  SHIPROCKET_EMAIL: Type.Optional(Type.String({ minLength: 3 })),
+  SHIPROCKET_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  SHIPROCKET_API_URL: Type.String({ default: 'https://apiv2.shiprocket.in/v1/external', pattern: '^https?://' }),
+  SHIPROCKET_PICKUP_LOCATION: Type.String({ default: 'Primary', minLength: 1 }),
+  SHIPROCKET_PICKUP_POSTCODE: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{5}$' })),
+  SHIPROCKET_WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  SHIPROCKET_CALLBACK_SLUG: Type.String({ default: 'courier-updates', pattern: '^[a-z0-9-]{3,40}$' }),
+  CARRIER_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 60_000 }),
+  CARRIER_RATE_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 50, maximum: 30_000 }),
+  SHIPPING_DEFAULT_WEIGHT_GRAMS: Type.Integer({ default: 500, minimum: 1, maximum: 1_000_000 })
 })
 
 type EnvironmentConfig = Static<typeof ConfigSchema>
@@ -142,6 +160,17 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: { dot
     if (config.STORAGE_DRIVER !== 's3') {
       throw new ConfigError('Invalid configuration: STORAGE_DRIVER must be s3 in production (local storage lives on one instance\'s disk)')
     }
+  }
+  if (config.STRIPE_SECRET_KEY !== undefined && config.STRIPE_WEBHOOK_SECRET === undefined) {
+    throw new ConfigError('Invalid configuration: STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set (payments are confirmed by signed webhooks)')
+  }
+  if (config.SHIPROCKET_EMAIL !== undefined) {
+    const missing = (['SHIPROCKET_PASSWORD', 'SHIPROCKET_PICKUP_POSTCODE', 'SHIPROCKET_WEBHOOK_TOKEN'] as const).filter((name) => config[name] === undefined)
+    if (missing.length > 0) throw new ConfigError(`Invalid configuration: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required when SHIPROCKET_EMAIL is set`)
+    if (config.SHOP_CURRENCY !== 'INR') throw new ConfigError('Invalid configuration: Shiprocket quotes and collects in INR, so SHOP_CURRENCY must be INR when SHIPROCKET_EMAIL is set')
+  }
+  if (config.SHIPROCKET_CALLBACK_SLUG === 'manual' || /shiprocket|kartrocket|sr|kr/.test(config.SHIPROCKET_CALLBACK_SLUG)) {
+    throw new ConfigError('Invalid configuration: SHIPROCKET_CALLBACK_SLUG must not be "manual", nor contain "shiprocket", "kartrocket", "sr" or "kr" (Shiprocket refuses such callback URLs)')
   }
   if (config.STORAGE_DRIVER === 's3' && config.S3_BUCKET === undefined) {
     throw new ConfigError('Invalid configuration: S3_BUCKET is required when STORAGE_DRIVER is s3')

@@ -23,6 +23,8 @@ import { OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSch
 import { IdempotencyKeySchema } from './plugins/idempotency-key.entity.js'
 import { LiveEventSchema } from './plugins/live-event.entity.js'
 import { EventTicketSchema } from './modules/auth/event-ticket.entity.js'
+import { PaymentSchema, RefundSchema, PaymentEventSchema } from './modules/payments/payment.entity.js'
+import { ShipmentSchema, ShipmentEventSchema } from './modules/shipments/shipment.entity.js'
 import { WebhookEndpointSchema } from './modules/webhooks/webhook.entity.js'
 import { WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema } from './modules/webhooks/webhook-delivery.entity.js'
 
@@ -35,6 +37,7 @@ export const entities = [
   UploadSchema,
   ShippingMethodSchema, CartSchema, CartLineSchema,
   OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSchema,
+  PaymentSchema, RefundSchema, PaymentEventSchema, ShipmentSchema, ShipmentEventSchema,
   WebhookEndpointSchema, WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema,
   IdempotencyKeySchema, LiveEventSchema
 ]

@@ -1066,7 +1066,13 @@ export interface paths {
          *     (`409 PRODUCT_UNAVAILABLE`, with `variants`), not enough stock (`409 OUT_OF_STOCK`, whose `variants` list
          *     each short variant with `requested` and `available`), a total other than `expectedTotal` (`409 PRICE_CHANGED`, with the cart as it is now), a
          *     shipping method that does not serve the address's country (`409 SHIPPING_NOT_AVAILABLE`). An unknown
-         *     address or shipping method is a `404`. Card payments arrive later: `CARD` is a `409 PAYMENT_METHOD_UNAVAILABLE`.
+         *     address or shipping method is a `404`. `CARD` needs Stripe to be configured (`409 PAYMENT_METHOD_UNAVAILABLE`
+         *     otherwise); `COD` is refused above `COD_MAX_AMOUNT` (`409 COD_LIMIT_EXCEEDED`).
+         *
+         *     A `CARD` order answers with its payment (`payments[0]`), whose `clientSecret` the storefront confirms with
+         *     Stripe.js; the order stays `PENDING` and `UNPAID` until Stripe's signed event says the payment succeeded.
+         *     Should Stripe not answer, the order is placed all the same with a `FAILED` payment
+         *     (`provider_unavailable`): pay with `POST /orders/{id}/payment`.
          *     Requires an `Idempotency-Key`; answers (refusals too) are kept for the key, so a changed request, such as
          *     a new `expectedTotal` after `PRICE_CHANGED`, takes a new key.
          */
@@ -1217,21 +1223,235 @@ export interface paths {
          *
          *     | from | to | who |
          *     |---|---|---|
-         *     | `PENDING` | `CONFIRMED` | staff (cash-on-delivery orders wait for this) |
-         *     | `PENDING`, `CONFIRMED` | `CANCELLED` | the customer (`POST /orders/{id}/cancel`), staff; stock returns |
-         *     | `CONFIRMED` | `SHIPPED` | staff |
-         *     | `SHIPPED` | `DELIVERED` | staff |
+         *     | `PENDING` | `CONFIRMED` | staff, for cash-on-delivery orders; the shop (`SYSTEM`) when a card payment succeeds |
+         *     | `PENDING`, `CONFIRMED` | `CANCELLED` | the customer (`POST /orders/{id}/cancel`), staff, the shop (an unpaid card order's timeout); stock returns, a paid order is refunded in full |
+         *     | `CONFIRMED` | `SHIPPED` | the shop, when every unit is in a parcel (`POST /admin/orders/{id}/shipments`) |
+         *     | `SHIPPED` | `DELIVERED` | the shop, when every parcel is delivered (`PATCH /admin/shipments/{id}`, or the carrier's callback) |
          *     | `DELIVERED` | `RETURN_REQUESTED` | the customer (`POST /orders/{id}/return-requests`), within `RETURN_WINDOW_DAYS` of delivery |
-         *     | `RETURN_REQUESTED` | `RETURNED` | admins (the return is accepted; returned items restock) |
+         *     | `RETURN_REQUESTED` | `RETURNED` | admins (the return is accepted; returned items restock and are refunded, with `refundShipping` of the shipping) |
          *     | `RETURN_REQUESTED` | `DELIVERED` | admins (the return is rejected) |
          *
          *     Moderators make every staff transition but the return decisions, which are for admins. A transition not
          *     allowed from the current status, or not to the caller's role, is a `409` (`ORDER_TRANSITION_NOT_ALLOWED`)
          *     whose `orderStatus` is the current status and `allowedTransitions` the moves allowed from it (`to` and
-         *     `roles`). Each change is recorded with who made it and when. With `If-Match` (the order's
+         *     `roles`). An order with a parcel can no longer be cancelled. Each change is recorded with who made it and
+         *     when. Refunds of card payments are sent to Stripe in the background, right after the change. With `If-Match` (the order's
          *     `ETag`), a change based on an older version is a `412`.
          */
         patch: operations["updateOrderStatus"];
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay for my order again
+         * @description Starts a new card payment (a new Stripe PaymentIntent) for my `PENDING` card order whose last payment
+         *     failed or was cancelled, and answers with the order: its newest payment carries the `clientSecret` to
+         *     confirm with Stripe.js. `409 PAYMENT_IN_PROGRESS` while a payment is still pending (its client secret is
+         *     on the order), `409 ORDER_NOT_PAYABLE` once the order is paid, cancelled or not paid by card, and `503
+         *     PAYMENT_PROVIDER_UNAVAILABLE` when Stripe could not be reached (nothing was started; retry).
+         */
+        post: operations["startOrderPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An order's payments and refunds
+         * @description Every payment attempt and refund of the order, with the provider events that changed them, and what may still be refunded.
+         */
+        get: operations["adminGetOrderPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund an order
+         * @description Admins only. Refunds `amount` of what was paid: through Stripe for a card payment (with the refund's id
+         *     as Stripe's idempotency key), or as a record of cash handed back for a cash-on-delivery payment. The
+         *     refunds of an order never add up to more than was paid, however many are made at once: one that would
+         *     is `409 REFUND_EXCEEDS_PAYMENT` and changes nothing. A Stripe refund is answered as Stripe left it
+         *     (`PENDING` until Stripe's `refund.updated` event settles it, `FAILED` with Stripe's reason); one Stripe
+         *     could not be reached for stays `PENDING` and is sent again, with the same key, within minutes.
+         */
+        post: operations["createRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/cod-payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record cash collected on delivery
+         * @description Records the cash a courier collected for a cash-on-delivery order that has shipped: the order becomes
+         *     `PAID`. Only once per order, and only for the order's total (`409 COD_AMOUNT_MISMATCH` otherwise).
+         */
+        post: operations["recordCodPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe's events
+         * @description Where Stripe sends its events (configure this URL in Stripe's dashboard, with the signing secret in
+         *     `STRIPE_WEBHOOK_SECRET`). The signature is checked on the raw body: a missing, wrong or older than five
+         *     minutes `Stripe-Signature` is a `400` and changes nothing. Each event id has its effect once, however
+         *     often and however concurrently it is delivered (a repeat answers `duplicate: true`), and events arriving
+         *     out of order never move a payment back (a failure reported after a success is recorded and ignored).
+         *     Handled: `payment_intent.succeeded` (the order is paid and confirmed; a payment whose amount or
+         *     currency is not the order's is refused and flagged for staff; one arriving for an order already paid or
+         *     cancelled is refunded), `payment_intent.payment_failed` (the failure is recorded, the order stays
+         *     payable), `payment_intent.canceled`, and `refund.created`, `refund.updated`, `refund.failed`. Other
+         *     events, and events about payments that are not ours, are acknowledged and recorded.
+         */
+        post: operations["receiveStripeEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship items of an order
+         * @description Puts units of a `CONFIRMED` order's items in a parcel. An order may go in several parcels; each unit
+         *     in at most one (`409 SHIPMENT_QUANTITY_EXCEEDED` names what is left). When every unit is in a parcel,
+         *     the order becomes `SHIPPED` (and the customer is emailed the parcels' tracking). With `shiprocket`, the
+         *     parcel is booked through Shiprocket first: `502 CARRIER_REFUSED` with its reason, or `503
+         *     CARRIER_UNAVAILABLE` when it does not answer in `CARRIER_TIMEOUT_MS`; nothing is recorded then.
+         */
+        post: operations["createShipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/shipments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update a parcel's tracking
+         * @description Corrects a parcel's tracking details and/or records a step of its journey. When the last parcel of a
+         *     `SHIPPED` order is `DELIVERED`, the order becomes `DELIVERED`. A delivered parcel's status is final
+         *     (`409 SHIPMENT_DELIVERED`).
+         */
+        patch: operations["updateShipment"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/carriers/{carrier}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The carrier's callback name: `SHIPROCKET_CALLBACK_SLUG` (`courier-updates` by default) for Shiprocket,
+                 *     whose callback URLs may not contain its own name.
+                 */
+                carrier: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A carrier's tracking update
+         * @description Where carriers post tracking updates, authenticated the way each one does: Shiprocket sends the token
+         *     configured in its dashboard as `x-api-key`, which must be `SHIPROCKET_WEBHOOK_TOKEN` (`401` otherwise).
+         *     An update is recorded once on the parcel with its tracking number (a repeat changes nothing), and a
+         *     delivery completes the order when it was the last parcel. An update for a tracking number that is not
+         *     ours is acknowledged with `applied: false`, so the carrier stops sending it.
+         */
+        post: operations["receiveCarrierCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/orders/events": {
@@ -2703,6 +2923,12 @@ export interface components {
             name: string;
             /** @description What shipping this cart costs with this method (0 when free above the threshold). */
             price: components["schemas"]["Money"];
+            /**
+             * @description `FLAT` (the method's own price), `CARRIER` (the carrier's quote for this cart), or `FALLBACK` (the
+             *     carrier did not answer in time, so the method's own price applies; checkout charges the same).
+             * @enum {string}
+             */
+            priceSource: "FLAT" | "CARRIER" | "FALLBACK";
             freeAbove: components["schemas"]["Money"] | null;
             estimatedDays: components["schemas"]["DeliveryEstimate"];
             /** @description The cart's total with this shipping: what `expectedTotal` at checkout should be. */
@@ -2800,6 +3026,119 @@ export interface components {
             decidedAt: components["schemas"]["Timestamp"] | null;
             decisionNote: string | null;
         };
+        /**
+         * @description `STRIPE` for card payments (a PaymentIntent), `CASH` for cash collected on delivery.
+         * @enum {string}
+         */
+        PaymentProvider: "STRIPE" | "CASH";
+        /**
+         * @description `PENDING` until the provider decides; `SUCCEEDED` is final, whatever the provider reports after it;
+         *     a `FAILED` card payment leaves the order payable with a new attempt (`POST /orders/{id}/payment`).
+         * @enum {string}
+         */
+        PaymentRecordStatus: "PENDING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+        PaymentFailure: {
+            /** @example card_declined */
+            code: string;
+            /** @example Your card was declined. */
+            message: string;
+        };
+        /** @description One attempt to pay for an order. */
+        Payment: {
+            id: components["schemas"]["Id"];
+            provider: components["schemas"]["PaymentProvider"];
+            /**
+             * @description The provider's id (Stripe's `pi_...`); null for cash, and until the provider has answered.
+             * @example pi_3QdF1c2eZvKYlo2C0XoZ1m5b
+             */
+            externalId: string | null;
+            amount: components["schemas"]["Money"];
+            amountReceived: components["schemas"]["Money"];
+            status: components["schemas"]["PaymentRecordStatus"];
+            /**
+             * @description For the customer's own `PENDING` card payment: the PaymentIntent's client secret, which the
+             *     storefront confirms with Stripe.js. Null otherwise, and always null for staff.
+             * @example pi_3QdF1c2eZvKYlo2C0XoZ1m5b_secret_7bKz9
+             */
+            clientSecret: string | null;
+            /** @description Why the provider refused the payment. */
+            failure: components["schemas"]["PaymentFailure"] | null;
+            /**
+             * @description Why staff must look at this payment: the provider reported an amount or currency that is not the
+             *     order's, so it was not taken as payment. Null when nothing is wrong.
+             */
+            attention: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description `PENDING` while the provider works on it (it already counts against what may still be refunded);
+         *     `FAILED` gives its amount back to what may be refunded.
+         * @enum {string}
+         */
+        RefundStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        /**
+         * @description `CANCELLATION` (a paid order was cancelled), `RETURN` (a return was accepted), `OVERPAYMENT` (a
+         *     payment arrived for an order already paid or cancelled), `STAFF` (made by staff).
+         * @enum {string}
+         */
+        RefundReason: "CANCELLATION" | "RETURN" | "OVERPAYMENT" | "STAFF";
+        Refund: {
+            id: components["schemas"]["Id"];
+            paymentId: components["schemas"]["Id"];
+            amount: components["schemas"]["Money"];
+            status: components["schemas"]["RefundStatus"];
+            reason: components["schemas"]["RefundReason"];
+            note: string | null;
+            failureReason: string | null;
+            by: components["schemas"]["OrderActor"];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description `manual` (staff type the tracking details) or `shiprocket` (booked through Shiprocket, when configured).
+         * @enum {string}
+         */
+        CarrierId: "manual" | "shiprocket";
+        /**
+         * @description Where a parcel is: `LABEL_CREATED` (booked with the carrier, awaiting pickup), `IN_TRANSIT`,
+         *     `OUT_FOR_DELIVERY`, `DELIVERED` (final), `EXCEPTION` (a failed attempt, a delay, a return to sender:
+         *     see the event's description).
+         * @enum {string}
+         */
+        TrackingStatus: "LABEL_CREATED" | "IN_TRANSIT" | "OUT_FOR_DELIVERY" | "DELIVERED" | "EXCEPTION";
+        ShippedItem: {
+            orderItemId: components["schemas"]["Id"];
+            quantity: number;
+        };
+        TrackingEvent: {
+            status: components["schemas"]["TrackingStatus"];
+            /** @example Out for delivery */
+            description: string;
+            /** @example Bengaluru Hub */
+            location: string | null;
+            occurredAt: components["schemas"]["Timestamp"];
+            /** @enum {string} */
+            source: "STAFF" | "CARRIER";
+        };
+        /** @description A parcel of an order, with its tracking history (oldest first). */
+        Shipment: {
+            id: components["schemas"]["Id"];
+            orderId: components["schemas"]["Id"];
+            carrier: components["schemas"]["CarrierId"];
+            /** @example Delhivery Surface */
+            service: string | null;
+            /** @example 1234567890123 */
+            trackingNumber: string | null;
+            /** @example https://shiprocket.co/tracking/1234567890123 */
+            trackingUrl: string | null;
+            status: components["schemas"]["TrackingStatus"];
+            items: components["schemas"]["ShippedItem"][];
+            events: components["schemas"]["TrackingEvent"][];
+            deliveredAt: components["schemas"]["Timestamp"] | null;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
         Order: {
             id: components["schemas"]["Id"];
             /**
@@ -2826,6 +3165,12 @@ export interface components {
             /** @description Every change of status, oldest first, with who made it and when. */
             statusHistory: components["schemas"]["OrderStatusChange"][];
             returnRequests: components["schemas"]["ReturnRequest"][];
+            /** @description Every payment attempt, newest first. */
+            payments: components["schemas"]["Payment"][];
+            /** @description Every refund, oldest first. */
+            refunds: components["schemas"]["Refund"][];
+            /** @description The order's parcels, oldest first, each with its tracking history. */
+            shipments: components["schemas"]["Shipment"][];
             placedAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
@@ -2872,7 +3217,8 @@ export interface components {
         };
         OrderTransition: {
             to: components["schemas"]["OrderStatus"];
-            roles: ("CUSTOMER" | "ADMIN" | "MODERATOR")[];
+            /** @description Who may make this move; `SYSTEM` moves are the shop's own (a payment, the parcels). */
+            roles: ("CUSTOMER" | "ADMIN" | "MODERATOR" | "SYSTEM")[];
         };
         /** @description An order as staff see it, with its customer and the transitions allowed from its status. */
         AdminOrder: {
@@ -2883,6 +3229,92 @@ export interface components {
         UpdateOrderRequest: {
             status: components["schemas"]["OrderStatus"];
             note?: string;
+            /**
+             * @description With `RETURNED` only: how much of the shipping paid to refund with the returned items (nothing by
+             *     default). At most what was paid for shipping.
+             */
+            refundShipping?: components["schemas"]["PriceInput"];
+        };
+        /** @description A provider's event as it was received, and what it did. */
+        PaymentEvent: {
+            /** @example evt_1QdF2d2eZvKYlo2CkYyZ0m5b */
+            eventId: string;
+            /** @example payment_intent.succeeded */
+            type: string;
+            /**
+             * @description `APPLIED` (it changed the payment or refund), `IGNORED` (it changed nothing: a repeat of a state
+             *     already reached, or an event arriving after a later one), `FLAGGED` (refused and flagged for staff).
+             * @enum {string}
+             */
+            outcome: "APPLIED" | "IGNORED" | "FLAGGED" | "UNMATCHED";
+            detail: string | null;
+            occurredAt: components["schemas"]["Timestamp"];
+            receivedAt: components["schemas"]["Timestamp"];
+            refundId: components["schemas"]["Id"] | null;
+        };
+        AdminPayment: {
+            payment: components["schemas"]["Payment"];
+            /** @description The provider events about this payment and its refunds, oldest first. */
+            events: components["schemas"]["PaymentEvent"][];
+        };
+        /** @description Everything paid and refunded for one order. */
+        OrderPayments: {
+            orderId: components["schemas"]["Id"];
+            paid: components["schemas"]["Money"];
+            /** @description Refunds that succeeded. */
+            refunded: components["schemas"]["Money"];
+            /** @description What may still be refunded (pending refunds already count against it). */
+            refundable: components["schemas"]["Money"];
+            payments: components["schemas"]["AdminPayment"][];
+            refunds: components["schemas"]["Refund"][];
+        };
+        CreateRefundRequest: {
+            amount: components["schemas"]["PriceInput"];
+            note?: string;
+        };
+        CodPaymentRequest: {
+            /** @description The cash collected, which must be the order's total. */
+            amount: components["schemas"]["PriceInput"];
+            note?: string;
+        };
+        ProviderEventAck: {
+            /** @constant */
+            received: true;
+            /** @description True when this event had been received before; it had its effect then, and has none now. */
+            duplicate: boolean;
+        };
+        /**
+         * @description Which units go in this parcel, and how. With `manual`, staff give the carrier's service and tracking
+         *     details (all optional); with `shiprocket`, the parcel is booked through Shiprocket (an AWB is assigned,
+         *     optionally with the courier `serviceId` chosen from its rates) and the tracking details are its.
+         */
+        CreateShipmentRequest: {
+            carrier: components["schemas"]["CarrierId"];
+            items: components["schemas"]["ShippedItem"][];
+            service?: string;
+            serviceId?: string;
+            trackingNumber?: string;
+            trackingUrl?: string;
+            note?: string;
+        };
+        /**
+         * @description Corrects the tracking details, and/or records a step of the parcel's journey (`status`, with an
+         *     optional description, location and time). `DELIVERED` is final: a delivered parcel takes no new status.
+         */
+        UpdateShipmentRequest: {
+            service?: string;
+            trackingNumber?: string;
+            trackingUrl?: string;
+            status?: components["schemas"]["TrackingStatus"];
+            description?: string;
+            location?: string;
+            occurredAt?: components["schemas"]["Timestamp"];
+        };
+        CarrierCallbackAck: {
+            /** @constant */
+            received: true;
+            /** @description False when the callback names no parcel of ours, or repeats a step already recorded. */
+            applied: boolean;
         };
         /**
          * @description A `text/event-stream` (server-sent events). Each event has an `id:` (resume with `Last-Event-ID`),
@@ -2909,11 +3341,23 @@ export interface components {
             ticket: string;
             expiresAt: components["schemas"]["Timestamp"];
         };
+        /**
+         * @description `FLAT`: the method's price (free from `freeAbove`). `CARRIER_CALCULATED`: the carrier's price for the
+         *     cart's parcel (its variants' weights, `SHIPPING_DEFAULT_WEIGHT_GRAMS` for those without) and address,
+         *     asked for each cart; `price` when the carrier does not answer within `CARRIER_RATE_TIMEOUT_MS`. A
+         *     `CARRIER_CALCULATED` method needs a carrier that quotes (`shiprocket`).
+         * @enum {string}
+         */
+        ShippingPricing: "FLAT" | "CARRIER_CALCULATED";
         ShippingMethod: {
             id: components["schemas"]["Id"];
             /** @example Standard delivery */
             name: string;
+            /** @description The price, or with `CARRIER_CALCULATED` the price charged when the carrier does not answer in time. */
             price: components["schemas"]["Money"];
+            pricing: components["schemas"]["ShippingPricing"];
+            /** @description The carrier that prices a `CARRIER_CALCULATED` method; null for `FLAT`. */
+            carrier: components["schemas"]["CarrierId"] | null;
             /** @description Free for carts whose subtotal reaches this; null for never free. */
             freeAbove: components["schemas"]["Money"] | null;
             countries: components["schemas"]["CountryCode"][];
@@ -2933,6 +3377,8 @@ export interface components {
             countries: components["schemas"]["CountryCode"][];
             estimatedDays: components["schemas"]["DeliveryEstimate"];
             active?: boolean;
+            pricing?: components["schemas"]["ShippingPricing"];
+            carrier?: components["schemas"]["CarrierId"] | null;
         };
         UpdateShippingMethodRequest: {
             name?: components["schemas"]["CatalogName"];
@@ -2941,6 +3387,8 @@ export interface components {
             countries?: components["schemas"]["CountryCode"][];
             estimatedDays?: components["schemas"]["DeliveryEstimate"];
             active?: boolean;
+            pricing?: components["schemas"]["ShippingPricing"];
+            carrier?: components["schemas"]["CarrierId"] | null;
         };
         /** @description One change of a variant's stock, with why, by whom, and the order that caused it. */
         StockAdjustment: {
@@ -3796,6 +4244,63 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The payment provider could not be reached; nothing was started. Retry in a moment. */
+        PaymentProviderUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:payment-provider-unavailable",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "The card payment could not be started because Stripe did not answer; try again in a moment.",
+                 *       "instance": "/api/v1/orders/01938f6e-3c2a-7b7e-9f1d-2b1a7c9e4d10/payment",
+                 *       "code": "PAYMENT_PROVIDER_UNAVAILABLE"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The carrier refused to book the parcel; its reason is in `detail`. Nothing was recorded. */
+        CarrierRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:carrier-refused",
+                 *       "title": "Bad Gateway",
+                 *       "status": 502,
+                 *       "detail": "Shiprocket refused the parcel: Delivery postcode not serviceable.",
+                 *       "instance": "/api/v1/admin/orders/01938f6e-3c2a-7b7e-9f1d-2b1a7c9e4d10/shipments",
+                 *       "code": "CARRIER_REFUSED"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The carrier did not answer in time; nothing was recorded. Retry in a moment. */
+        CarrierUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:carrier-unavailable",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "Shiprocket did not answer in time; nothing was booked. Try again in a moment.",
+                 *       "instance": "/api/v1/admin/orders/01938f6e-3c2a-7b7e-9f1d-2b1a7c9e4d10/shipments",
+                 *       "code": "CARRIER_UNAVAILABLE"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The stream, open until the client leaves, the access expires or the server shuts down. */
         EventStream: {
             headers: {
@@ -3973,6 +4478,8 @@ export interface components {
         WithFacets: boolean;
         /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
         CartToken: string;
+        /** @description Stripe's signature of the raw body (`t=<timestamp>,v1=<hmac>`), checked with `STRIPE_WEBHOOK_SECRET`. */
+        StripeSignature: string;
         /**
          * @description The `id` of the last event received; the stream starts by replaying the retained events after it. `EventSource` sends it by itself when it reconnects.
          * @example 1042
@@ -6599,8 +7106,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "status": "SHIPPED",
-                 *       "note": "Sent with the morning van"
+                 *       "status": "CONFIRMED",
+                 *       "note": "Called the customer, address checked"
                  *     }
                  */
                 "application/json": components["schemas"]["UpdateOrderRequest"];
@@ -6623,6 +7130,392 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    startOrderPayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, with the new payment. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            428: components["responses"]["IdempotencyKeyRequired"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["PaymentProviderUnavailable"];
+        };
+    };
+    adminGetOrderPayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order's money. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPayments"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": {
+                 *         "amount": 1200,
+                 *         "currency": "USD"
+                 *       },
+                 *       "note": "Scratched on arrival, customer keeps it"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateRefundRequest"];
+            };
+        };
+        responses: {
+            /** @description The refund. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            428: components["responses"]["IdempotencyKeyRequired"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    recordCodPayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": {
+                 *         "amount": 2498,
+                 *         "currency": "USD"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CodPaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description The cash payment. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            428: components["responses"]["IdempotencyKeyRequired"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    receiveStripeEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Stripe's signature of the raw body (`t=<timestamp>,v1=<hmac>`), checked with `STRIPE_WEBHOOK_SECRET`. */
+                "Stripe-Signature": components["parameters"]["StripeSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_1QdF2d2eZvKYlo2CkYyZ0m5b",
+                 *       "object": "event",
+                 *       "type": "payment_intent.succeeded",
+                 *       "created": 1764612000,
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "pi_3QdF1c2eZvKYlo2C0XoZ1m5b",
+                 *           "object": "payment_intent",
+                 *           "amount": 2498,
+                 *           "amount_received": 2498,
+                 *           "currency": "usd",
+                 *           "status": "succeeded"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Received (and, the first time, applied). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderEventAck"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createShipment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "carrier": "manual",
+                 *       "service": "DHL Express",
+                 *       "trackingNumber": "00340434161094042557",
+                 *       "trackingUrl": "https://www.dhl.com/track?id=00340434161094042557",
+                 *       "items": [
+                 *         {
+                 *           "orderItemId": "01938f6e-3c2a-7b7e-9f1d-2b1a7c9e4d10",
+                 *           "quantity": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateShipmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The parcel. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Shipment"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["CarrierRefused"];
+            503: components["responses"]["CarrierUnavailable"];
+        };
+    };
+    updateShipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "DELIVERED",
+                 *       "description": "Handed to the customer"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateShipmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The parcel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Shipment"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    receiveCarrierCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The carrier's callback name: `SHIPROCKET_CALLBACK_SLUG` (`courier-updates` by default) for Shiprocket,
+                 *     whose callback URLs may not contain its own name.
+                 */
+                carrier: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "awb": "1234567890123",
+                 *       "current_status": "DELIVERED",
+                 *       "current_status_id": 7,
+                 *       "shipment_status": "DELIVERED",
+                 *       "shipment_status_id": 7,
+                 *       "current_timestamp": "2026-12-03 14:05:10",
+                 *       "order_id": "01938f6e-3c2a-7b7e-9f1d-2b1a7c9e4d10"
+                 *     }
+                 */
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Received. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierCallbackAck"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -35,7 +35,12 @@ export const OrderSchema = defineEntity({
   indexes: [
     { name: 'orders_customer_newest', properties: ['customer', 'id'] },
     { name: 'orders_status_newest', properties: ['status', 'id'] },
-    { name: 'orders_placed_at', properties: ['placedAt'] }
+    { name: 'orders_placed_at', properties: ['placedAt'] },
+    // The payment timeout's sweep: card orders still waiting for their money, oldest first.
+    {
+      name: 'orders_awaiting_card_payment',
+      expression: 'create index "orders_awaiting_card_payment" on "orders" ("placed_at") where "status" = \'PENDING\' and "payment_status" = \'UNPAID\' and "payment_method" = \'CARD\''
+    }
   ],
   properties: {
     ...entityProperties,

@@ -1,9 +1,13 @@
 import { defineEntity, p } from '@mikro-orm/core'
 import { entityProperties } from '../../plugins/db/entity-properties.js'
 
+export const SHIPPING_PRICINGS = ['FLAT', 'CARRIER_CALCULATED'] as const
+export type ShippingPricing = typeof SHIPPING_PRICINGS[number]
+
 /**
  * A way of delivering: a price, free for carts whose subtotal reaches `freeAbove`, for the countries it
- * serves, with an estimate of the delivery time in days.
+ * serves, with an estimate of the delivery time in days. A `CARRIER_CALCULATED` method asks its carrier for the
+ * price of each cart's parcel and falls back on `price` when the carrier does not answer in time.
  */
 export const ShippingMethodSchema = defineEntity({
   name: 'ShippingMethod',
@@ -13,6 +17,8 @@ export const ShippingMethodSchema = defineEntity({
     ...entityProperties,
     name: p.string().length(200),
     price: p.integer(),
+    pricing: p.enum(SHIPPING_PRICINGS).default('FLAT'),
+    carrier: p.string().length(32).nullable(),
     freeAbove: p.integer().nullable(),
     countries: p.array().columnType('text[]'),
     minDays: p.integer(),
