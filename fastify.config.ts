@@ -35,6 +35,8 @@ import cartModule from './modules/cart/cart.module.js'
 import ordersModule from './modules/orders/orders.module.js'
 import checkoutModule from './modules/checkout/checkout.module.js'
 import webhooksModule from './modules/webhooks/webhooks.module.js'
+import paymentsModule from './modules/payments/payments.module.js'
+import shipmentsModule from './modules/shipments/shipments.module.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
@@ -221,6 +223,7 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
           'req.headers.authorization',
           'req.headers.cookie',
           'req.headers["x-admin-bootstrap-token"]',
+          'req.headers["x-api-key"]',
           'res.headers["set-cookie"]',
           '*.password',
           '*.currentPassword',
@@ -306,6 +309,8 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(shippingModule, { prefix: '/api/v1' })
   app.register(cartModule, { prefix: '/api/v1' })
   app.register(ordersModule, { prefix: '/api/v1' })
+  app.register(paymentsModule, { prefix: '/api/v1' })
+  app.register(shipmentsModule, { prefix: '/api/v1' })
   app.register(checkoutModule, { prefix: '/api/v1' })
   app.register(webhooksModule, { prefix: '/api/v1/admin/webhooks' })
   app.register(demoModule)

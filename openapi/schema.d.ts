@@ -1035,7 +1035,10 @@ export interface paths {
         /**
          * Shipping methods for the cart
          * @description The active shipping methods that serve a country, each with what it costs this cart and the cart's total
-         *     with it: give `addressId` (one of the customer's saved addresses) or `country`, not both.
+         *     with it: give `addressId` (one of the customer's saved addresses) or `country`, not both. Methods
+         *     priced by their carrier (`CARRIER_CALCULATED`) are quoted for the cart's weight and the destination's
+         *     postal code (the address's, or `postalCode`); without a postal code, or when the carrier does not answer
+         *     within `CARRIER_RATE_TIMEOUT_MS`, the method's own price applies and `priceSource` is `FALLBACK`.
          */
         get: operations["listCartShippingMethods"];
         put?: never;
@@ -2925,7 +2928,7 @@ export interface components {
             price: components["schemas"]["Money"];
             /**
              * @description `FLAT` (the method's own price), `CARRIER` (the carrier's quote for this cart), or `FALLBACK` (the
-             *     carrier did not answer in time, so the method's own price applies; checkout charges the same).
+             *     carrier gave no quote in time, or no postal code was given, so the method's own price applies).
              * @enum {string}
              */
             priceSource: "FLAT" | "CARRIER" | "FALLBACK";
@@ -6757,6 +6760,8 @@ export interface operations {
     listCartShippingMethods: {
         parameters: {
             query?: {
+                /** @description With `country`, the destination's postal code, for carrier-priced methods. */
+                postalCode?: string;
                 /** @description A saved address of the signed-in customer. */
                 addressId?: components["schemas"]["Id"];
                 /**

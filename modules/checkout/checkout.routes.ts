@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdempotencyHeadersSchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { cartSettingsFrom } from '../cart/cart.service.js'
 import { OrderSchema, orderSettingsOf } from '../orders/orders.contract.js'
+import { paymentSettingsOf } from '../payments/payment.service.js'
+import { shippingSettingsOf } from '../shipping/shipping.service.js'
 import { checkout, type CheckoutSettings } from './checkout.service.js'
 import { CheckoutRequestSchema } from './checkout.schemas.js'
 
@@ -10,6 +12,8 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
     currency: app.config.SHOP_CURRENCY,
     cart: cartSettingsFrom(app.config, app.storage.urlOf),
     orders: orderSettingsOf(app),
+    payments: paymentSettingsOf(app),
+    shipping: shippingSettingsOf(app.config, app.log),
     lowStock: { threshold: app.config.LOW_STOCK_THRESHOLD, outbox: app.outbox }
   }
 

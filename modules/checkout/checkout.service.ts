@@ -9,16 +9,19 @@ import { emptyCart, lockCartForCheckout, toCart, type CartSettings } from '../ca
 import { getAddress } from '../customers/address.service.js'
 import { outOfStock, takeStock, type LowStockAlerts } from '../inventory/inventory.service.js'
 import { Order as OrderEntity, OrderItem as OrderItemEntity, type OrderAddress } from '../orders/order.entity.js'
-import { recordStatusChange, toOrder, type OrderSettings } from '../orders/order.service.js'
+import { getOwnOrder, recordStatusChange, toOrder, type OrderSettings } from '../orders/order.service.js'
 import type { Order } from '../orders/orders.contract.js'
 import { announceOrderChange, customerOf } from '../orders/order-notifications.service.js'
-import { shippingQuote } from '../shipping/shipping.service.js'
+import { assertCodAllowed, assertPaymentMethodAvailable, recordCardPayment, submitPaymentIntent, type PaymentSettings } from '../payments/payment.service.js'
+import { shippingQuote, type ShippingSettings } from '../shipping/shipping.service.js'
 import type { CheckoutAddress, CheckoutRequest } from './checkout.schemas.js'
 
 export interface CheckoutSettings {
   currency: string
   cart: CartSettings
   orders: OrderSettings
+  payments: PaymentSettings
+  shipping: ShippingSettings
   lowStock: LowStockAlerts
 }
 
@@ -32,9 +35,6 @@ export interface CheckoutResult {
 
 const priceChanged = (cart: unknown, total: number, expected: number): ProblemError =>
   new ProblemError(409, 'PRICE_CHANGED', `The total is now ${total}, not the ${expected} expected: review the cart (in \`cart\`) and check out again with the new total.`, { extensions: { cart, total } })
-
-const paymentMethodUnavailable = (): ProblemError =>
-  new ProblemError(409, 'PAYMENT_METHOD_UNAVAILABLE', 'Card payments are not available yet; pay cash on delivery (COD).')
 
 function inlineAddress (address: CheckoutAddress): OrderAddress {
   return {
@@ -71,21 +71,23 @@ async function shippingAddressOf (em: EntityManager, account: Account, input: Ch
 export async function checkout (em: EntityManager, settings: CheckoutSettings, account: Account, input: CheckoutRequest): Promise<CheckoutResult> {
   if ((input.addressId === undefined) === (input.address === undefined)) throw invalidField('/body', 'must have exactly one of addressId and address')
   const expected = amountIn(settings.currency, input.expectedTotal, '/body/expectedTotal')
-  if (input.paymentMethod !== 'COD') throw paymentMethodUnavailable()
+  assertPaymentMethodAvailable(settings.payments, input.paymentMethod)
   const address = await shippingAddressOf(em, account, input)
   // Read before the transaction, which holds its locks for as few statements as it can.
   const customer = await customerOf(em, account.id)
   const actor = actorOf(account)
   let attempts = 0
   let conflicts = 0
-  const order = await retryOnConflict(em, async (tx) => {
+  const placed = await retryOnConflict(em, async (tx) => {
     attempts++
     const { cart, lines, subtotal } = await lockCartForCheckout(tx, account.id)
-    const shipping = await shippingQuote(tx, input.shippingMethodId, address.country, subtotal)
+    const parcel = { postalCode: address.postalCode, lines: lines.map((line) => ({ variantId: line.variant_id, quantity: line.quantity })), cashOnDelivery: input.paymentMethod === 'COD' }
+    const shipping = await shippingQuote(tx, settings.shipping, input.shippingMethodId, address.country, subtotal, parcel)
     const total = subtotal + shipping.price
     if (total !== expected) throw priceChanged(toCart(settings.cart, cart, lines), total, expected)
     const short = lines.filter((line) => line.stock < line.quantity)
     if (short.length > 0) throw outOfStock(short.map((line) => ({ variantId: line.variant_id, sku: line.sku, requested: line.quantity, available: line.stock })))
+    if (input.paymentMethod === 'COD') assertCodAllowed(settings.payments, total)
 
     const placedAt = new Date()
     const created = tx.create(OrderEntity, {
@@ -120,9 +122,10 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
       position
     }))
     const change = recordStatusChange(tx, created, null, 'PENDING', actor)
+    const payments = input.paymentMethod === 'CARD' ? [recordCardPayment(tx, settings.payments, created, actor)] : []
     await tx.flush()
-    const placed = toOrder(settings.orders, { order: created, items, changes: [change], returns: [] })
-    await announceOrderChange(tx, settings.orders.notifier, placed, customer, { kind: 'placed' })
+    const view = toOrder(settings.orders, { order: created, items, changes: [change], returns: [], payments, refunds: [], shipments: [], shipmentEvents: [] })
+    await announceOrderChange(tx, settings.orders.notifier, view, customer, { kind: 'placed' })
 
     // Last, so that a best-selling variant's row is locked for as short a time as possible (the announcements
     // above roll back with everything else if the stock is short).
@@ -131,7 +134,11 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
     })), { id: created.id, actor, reason: `Order ${created.number}` }, settings.lowStock)
     conflicts += taken.conflicts
     await emptyCart(tx, cart.id)
-    return placed
+    return view
   })
-  return { order, attempts, conflicts }
+  const [payment] = placed.payments
+  if (payment === undefined) return { order: placed, attempts, conflicts }
+  // The PaymentIntent is asked for once the order exists, so that no database lock waits on Stripe.
+  await submitPaymentIntent(settings.payments, payment.id)
+  return { order: await getOwnOrder(em.fork(), settings.orders, account, placed.id), attempts, conflicts }
 }

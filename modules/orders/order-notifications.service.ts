@@ -4,10 +4,11 @@ import type { Outbox } from '../../plugins/outbox.js'
 import type { Mailer } from '../../plugins/mail.js'
 import type { LiveEvents } from '../../plugins/live-events.js'
 import { queueWebhookEvent, type WebhookEventType } from '../webhooks/webhook.service.js'
+import type { Money } from '../../openapi/shared.schemas.js'
 import type { OrderStatus, PaymentStatus } from './order.entity.js'
 import type { AdminOrderSummary, Order, OrderCustomer } from './order.schemas.js'
 import {
-  orderCancelledEmail, orderConfirmedEmail, orderDeliveredEmail, orderPlacedEmail, orderShippedEmail, returnAcceptedEmail, returnRejectedEmail,
+  orderCancelledEmail, orderConfirmedEmail, orderDeliveredEmail, orderPlacedEmail, orderShippedEmail, refundIssuedEmail, returnAcceptedEmail, returnRejectedEmail,
   type OrderEmailSettings
 } from './order.emails.js'
 
@@ -22,7 +23,7 @@ export interface OrderNotifier {
 
 export type OrderChange =
   | { kind: 'placed' }
-  | { kind: 'status', from: OrderStatus, paymentBefore: PaymentStatus, note: string | null, byCustomer: boolean }
+  | { kind: 'status', from: OrderStatus, paymentBefore: PaymentStatus, note: string | null, byCustomer: boolean, refunded?: Money }
 
 /** Live events carry the order's summary; a customer's stream sees it without the `customer` member. */
 export interface OrderLiveEventData {
@@ -49,20 +50,20 @@ function webhookEventsOf (order: Order, change: OrderChange): WebhookEventType[]
   if (order.status === 'SHIPPED') events.push('order.shipped')
   if (order.status === 'DELIVERED' && change.from === 'SHIPPED') events.push('order.delivered')
   if (order.status === 'CANCELLED') events.push('order.cancelled')
-  if (order.paymentStatus !== change.paymentBefore) {
-    if (order.paymentStatus === 'PAID') events.push('order.paid')
-    if (order.paymentStatus === 'REFUNDED' || order.paymentStatus === 'PARTIALLY_REFUNDED') events.push('order.refunded')
-  }
+  if (order.paymentStatus !== change.paymentBefore && order.paymentStatus === 'PAID') events.push('order.paid')
+  if (change.refunded !== undefined) events.push('order.refunded')
   return events
 }
 
 function emailOf (notifier: OrderNotifier, customer: OrderCustomer, order: Order, change: OrderChange) {
   const { emails } = notifier
   if (change.kind === 'placed') return orderPlacedEmail(emails, customer, order)
-  if (change.from === order.status) return undefined
+  if (change.from === order.status) return change.refunded === undefined ? undefined : refundIssuedEmail(emails, customer, order, change.refunded)
   switch (order.status) {
     case 'CONFIRMED': return orderConfirmedEmail(emails, customer, order, change.note)
-    case 'SHIPPED': return orderShippedEmail(emails, customer, order, change.note)
+    case 'SHIPPED': return orderShippedEmail(emails, customer, order, change.note, order.shipments.map((shipment) => ({
+      carrier: shipment.service ?? shipment.carrier, trackingNumber: shipment.trackingNumber, trackingUrl: shipment.trackingUrl
+    })))
     case 'DELIVERED':
       if (change.from === 'RETURN_REQUESTED') return returnRejectedEmail(emails, customer, order, change.note)
       return orderDeliveredEmail(emails, customer, order, notifier.returnWindowDays)

@@ -1,7 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IdSchema, MoneySchema, Nullable, PageQuerySchema, PageSchema, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
 import { ActorSchema } from '../auth/auth.contract.js'
+import { ACTOR_ROLES } from '../auth/user.entity.js'
+import { PriceInputSchema } from '../catalog/catalog.contract.js'
 import { postalAddressFields } from '../customers/customers.contract.js'
+import { PaymentSchema, RefundSchema } from '../payments/payments.contract.js'
+import { ShipmentSchema } from '../shipments/shipments.contract.js'
 import { ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES, RETURN_STATUSES } from './order.entity.js'
 
 /** Mirrors of openapi/components/orders.yaml: orders, their history and returns. */
@@ -67,6 +71,9 @@ export const OrderSchema = Type.Object({
   note: NullableText,
   statusHistory: Type.Array(OrderStatusChangeSchema),
   returnRequests: Type.Array(ReturnRequestSchema),
+  payments: Type.Array(PaymentSchema),
+  refunds: Type.Array(RefundSchema),
+  shipments: Type.Array(ShipmentSchema),
   placedAt: TimestampSchema,
   updatedAt: TimestampSchema
 }, { additionalProperties: false })
@@ -77,7 +84,7 @@ export type OrderCustomer = Static<typeof OrderCustomerSchema>
 
 export const OrderTransitionSchema = Type.Object({
   to: OrderStatusSchema,
-  roles: Type.Array(StringEnum(['CUSTOMER', 'ADMIN', 'MODERATOR'] as const))
+  roles: Type.Array(StringEnum(ACTOR_ROLES))
 }, { additionalProperties: false })
 export type OrderTransition = Static<typeof OrderTransitionSchema>
 
@@ -130,7 +137,8 @@ export type CreateReturnRequest = Static<typeof CreateReturnRequestSchema>
 
 export const UpdateOrderRequestSchema = Type.Object({
   status: OrderStatusSchema,
-  note: Type.Optional(Type.String({ maxLength: 500 }))
+  note: Type.Optional(Type.String({ maxLength: 500 })),
+  refundShipping: Type.Optional(PriceInputSchema)
 }, { additionalProperties: false })
 export type UpdateOrderRequest = Static<typeof UpdateOrderRequestSchema>
 

@@ -3,20 +3,25 @@ import { sql } from 'kysely'
 import type { Account } from '../../plugins/auth.js'
 import { invalidField } from '../../plugins/problem.js'
 import { textOrNull } from '../../plugins/validation.js'
-import { money } from '../../plugins/money.js'
+import { amountIn, money } from '../../plugins/money.js'
 import { decodeCursor, encodeCursor } from '../../plugins/pagination.js'
 import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
 import { lockRowsForChange } from '../../plugins/db/row-locks.js'
-import { isUuid, type PageQuery } from '../../openapi/shared.schemas.js'
-import { actorOf, type Actor, type Role } from '../auth/user.entity.js'
+import { isUuid, type Money, type PageQuery } from '../../openapi/shared.schemas.js'
+import { actorOf, SYSTEM_ACTOR, type Actor, type ActorRole } from '../auth/user.entity.js'
 import { returnStock } from '../inventory/inventory.service.js'
+import { Payment as PaymentEntity, Refund as RefundEntity } from '../payments/payment.entity.js'
+import { toPayment, toRefund } from '../payments/payments.contract.js'
+import { Shipment as ShipmentEntity, ShipmentEvent as ShipmentEventEntity } from '../shipments/shipment.entity.js'
+import { toShipment } from '../shipments/shipments.contract.js'
 import {
   Order as OrderEntity, OrderItem as OrderItemEntity, OrderStatusChange as OrderStatusChangeEntity, ReturnRequest as ReturnRequestEntity,
-  type OrderStatus
+  type OrderStatus, type PaymentStatus
 } from './order.entity.js'
 import { mayTransition, transitionsFrom } from './order-transitions.js'
-import { announceOrderChange, customerOf, type OrderChange, type OrderNotifier } from './order-notifications.service.js'
-import { orderNotFound, returnQuantityExceeded, returnWindowClosed, transitionNotAllowed } from './orders.errors.js'
+import { announceOrderChange, customerOf, type OrderNotifier } from './order-notifications.service.js'
+import { ORDER_CANCELLED_TOPIC, RETURN_ACCEPTED_TOPIC, type ReturnAccepted } from './order-topics.js'
+import { orderHasShipments, orderNotFound, returnQuantityExceeded, returnWindowClosed, transitionNotAllowed } from './orders.errors.js'
 import type { AdminOrder, AdminOrderPage, AdminOrderQuery, CreateReturnRequest, Order, OrderPage, OrderSummary, UpdateOrderRequest } from './order.schemas.js'
 
 export interface OrderSettings {
@@ -35,9 +40,16 @@ export interface OrderParts {
   items: OrderItemEntity[]
   changes: OrderStatusChangeEntity[]
   returns: ReturnRequestEntity[]
+  payments: PaymentEntity[]
+  refunds: RefundEntity[]
+  shipments: ShipmentEntity[]
+  shipmentEvents: ShipmentEventEntity[]
 }
 
-export function toOrder (settings: OrderSettings, { order, items, changes, returns }: OrderParts): Order {
+/** Who an order's view is for: only its customer sees a pending payment's client secret. */
+export type OrderViewer = 'CUSTOMER' | 'STAFF'
+
+export function toOrder (settings: OrderSettings, { order, items, changes, returns, payments, refunds, shipments, shipmentEvents }: OrderParts, viewer: OrderViewer = 'STAFF'): Order {
   const amount = (value: number) => money(order.currency, value)
   return {
     id: order.id,
@@ -82,30 +94,44 @@ export function toOrder (settings: OrderSettings, { order, items, changes, retur
       decidedAt: request.decidedAt?.toISOString() ?? null,
       decisionNote: request.decisionNote ?? null
     })),
+    payments: [...payments].sort((a, b) => b.id.localeCompare(a.id)).map((payment) => toPayment(payment, viewer)),
+    refunds: [...refunds].sort((a, b) => a.id.localeCompare(b.id)).map(toRefund),
+    shipments: [...shipments].sort((a, b) => a.id.localeCompare(b.id)).map((shipment) => toShipment(shipment, shipmentEvents)),
     placedAt: order.placedAt.toISOString(),
     updatedAt: order.updatedAt.toISOString()
   }
 }
 
 async function partsOf (em: EntityManager, order: OrderEntity): Promise<OrderParts> {
-  const [items, changes, returns] = await Promise.all([
+  const [items, changes, returns, payments, refunds, shipments, shipmentEvents] = await Promise.all([
     em.find(OrderItemEntity, { order: order.id }),
     em.find(OrderStatusChangeEntity, { order: order.id }),
-    em.find(ReturnRequestEntity, { order: order.id })
+    em.find(ReturnRequestEntity, { order: order.id }),
+    em.find(PaymentEntity, { order: order.id }),
+    em.find(RefundEntity, { order: order.id }),
+    em.find(ShipmentEntity, { order: order.id }),
+    em.find(ShipmentEventEntity, { shipment: { order: order.id } })
   ])
-  return { order, items, changes, returns }
+  return { order, items, changes, returns, payments, refunds, shipments, shipmentEvents }
 }
 
 /** The order and everything it shows, as it is in `em` (inside a transaction: as this transaction left it). */
-export async function orderView (em: EntityManager, settings: OrderSettings, order: OrderEntity): Promise<Order> {
-  return toOrder(settings, await partsOf(em, order))
+export async function orderView (em: EntityManager, settings: OrderSettings, order: OrderEntity, viewer: OrderViewer = 'STAFF'): Promise<Order> {
+  return toOrder(settings, await partsOf(em, order), viewer)
+}
+
+/** The order itself, for the modules that show its parts; not found is the orders' own 404. */
+export async function findOrder (em: EntityManager, id: string): Promise<OrderEntity> {
+  const order = await em.findOne(OrderEntity, { id })
+  if (order === null) throw orderNotFound()
+  return order
 }
 
 /** A customer's own order; another customer's is simply not found. */
 export async function getOwnOrder (em: EntityManager, settings: OrderSettings, account: Account, id: string): Promise<Order> {
   const order = await em.findOne(OrderEntity, { id, customer: account.id })
   if (order === null) throw orderNotFound()
-  return await orderView(em, settings, order)
+  return await orderView(em, settings, order, 'CUSTOMER')
 }
 
 const beforeId = (position: Record<string, unknown>): string | undefined =>
@@ -182,7 +208,7 @@ async function adminView (em: EntityManager, settings: OrderSettings, order: Ord
     resource: {
       order: await orderView(em, settings, order),
       customer: customer ?? { id: order.customer.id, email: '', name: '' },
-      allowedTransitions: transitionsFrom(order.status)
+      allowedTransitions: transitionsFrom(order.status, order.paymentMethod)
     },
     version: order.version
   }
@@ -194,16 +220,26 @@ export async function getOrderForStaff (em: EntityManager, settings: OrderSettin
   return await adminView(em, settings, order)
 }
 
-/** Reads the order under its row lock: transitions of one order are serialised, so of two racing, one wins. */
-async function lockOrder (tx: EntityManager, id: string, customerId?: string): Promise<OrderEntity> {
+/**
+ * Reads the order under its row lock: every change of one order (its transitions, payments, refunds and
+ * parcels) is serialised, so of two racing, one wins and the other sees what it did.
+ */
+export async function lockOrder (tx: EntityManager, id: string, customerId?: string): Promise<OrderEntity> {
   const [locked] = await lockRowsForChange(tx, 'orders', [id])
   const order = locked === undefined ? null : await tx.findOne(OrderEntity, { id, ...(customerId === undefined ? {} : { customer: customerId }) }, { refresh: true })
   if (order === null) throw orderNotFound()
   return order
 }
 
-function assertTransition (order: OrderEntity, to: OrderStatus, role: Role): void {
-  if (!mayTransition(order.status, to, role)) throw transitionNotAllowed(order.status, to, transitionsFrom(order.status))
+function assertTransition (order: OrderEntity, to: OrderStatus, role: ActorRole): void {
+  if (!mayTransition(order.status, to, order.paymentMethod, role)) throw transitionNotAllowed(order.status, to, transitionsFrom(order.status, order.paymentMethod))
+}
+
+/** What the value of `quantity` more returned units of `item` is, such that returning all of it refunds exactly its net total. */
+function returnedValue (item: OrderItemEntity, quantity: number): number {
+  const net = item.lineTotal - item.discount
+  const share = (units: number) => Math.floor(net * units / item.quantity)
+  return share(item.returnedQuantity + quantity) - share(item.returnedQuantity)
 }
 
 /** The items' units still out with the customer: what a cancellation puts back on the shelf. */
@@ -212,21 +248,21 @@ function unitsToRestock (items: OrderItemEntity[], quantities: Map<string, numbe
 }
 
 /**
- * Moves a locked order to `to` and does what that move means: a cancellation restocks every unit; a
- * delivery of a cash-on-delivery order marks it paid; an accepted return restocks the returned units; a
+ * Moves a locked order to `to` and does what that move means: a cancellation restocks every unit and asks
+ * for a card order's payment to be settled (its intent cancelled, or what was paid refunded); an accepted
+ * return restocks the returned units and asks for their value (and `refundShipping`) to be refunded; a
  * decision closes the open return request. The caller has checked the move is allowed.
  */
-async function applyTransition (tx: EntityManager, order: OrderEntity, to: OrderStatus, actor: Actor, note: string | null): Promise<void> {
+async function applyTransition (tx: EntityManager, settings: OrderSettings, order: OrderEntity, to: OrderStatus, actor: Actor, note: string | null, refundShipping = 0): Promise<void> {
   const from = order.status
   const reason = `Order ${order.number}`
   if (to === 'CANCELLED') {
+    if (await tx.count(ShipmentEntity, { order: order.id }) > 0) throw orderHasShipments()
     const items = await tx.find(OrderItemEntity, { order: order.id })
     await returnStock(tx, unitsToRestock(items, new Map(items.map((item) => [item.id, item.quantity - item.returnedQuantity]))), 'CANCELLATION', { id: order.id, actor, reason: `${reason} cancelled` })
+    if (order.paymentMethod === 'CARD') await settings.notifier.outbox.send(tx, ORDER_CANCELLED_TOPIC, { orderId: order.id })
   }
-  if (to === 'DELIVERED' && from === 'SHIPPED') {
-    order.deliveredAt = new Date()
-    if (order.paymentMethod === 'COD') order.paymentStatus = 'PAID'
-  }
+  if (to === 'DELIVERED' && from === 'SHIPPED') order.deliveredAt = new Date()
   if (from === 'RETURN_REQUESTED') {
     const open = await tx.findOne(ReturnRequestEntity, { order: order.id, status: 'REQUESTED' })
     if (open !== null) {
@@ -234,8 +270,11 @@ async function applyTransition (tx: EntityManager, order: OrderEntity, to: Order
       if (to === 'RETURNED') {
         const items = await tx.find(OrderItemEntity, { order: order.id })
         const returned = new Map(open.items.map((item) => [item.orderItemId, item.quantity]))
+        const itemsValue = items.reduce((sum, item) => sum + returnedValue(item, returned.get(item.id) ?? 0), 0)
         for (const item of items) item.returnedQuantity += returned.get(item.id) ?? 0
         await returnStock(tx, unitsToRestock(items, returned), 'RETURN', { id: order.id, actor, reason: `${reason} returned` })
+        const accepted: ReturnAccepted = { orderId: order.id, returnRequestId: open.id, amount: itemsValue + refundShipping }
+        if (accepted.amount > 0) await settings.notifier.outbox.send(tx, RETURN_ACCEPTED_TOPIC, accepted)
       }
     }
   }
@@ -243,11 +282,45 @@ async function applyTransition (tx: EntityManager, order: OrderEntity, to: Order
   recordStatusChange(tx, order, from, to, actor, note)
 }
 
-/** A customer's change of their own order, announced: its view, as the change left it. */
-async function announced (tx: EntityManager, settings: OrderSettings, order: OrderEntity, change: OrderChange): Promise<Order> {
-  const view = await orderView(tx, settings, order)
-  await announceOrderChange(tx, settings.notifier, view, await customerOf(tx, order.customer.id), change)
-  return view
+/** An order's status and payment status before a change, which its announcement compares with. */
+export interface OrderBefore {
+  from: OrderStatus
+  paymentBefore: PaymentStatus
+}
+
+export function beforeChange (order: OrderEntity): OrderBefore {
+  return { from: order.status, paymentBefore: order.paymentStatus }
+}
+
+/**
+ * Writes a change of a locked order and announces it in the same transaction (live events, webhooks, the
+ * customer's email, each for what changed since `before`): its view, as the change left it, for `viewer`.
+ */
+export async function announceOrderUpdate (tx: EntityManager, settings: OrderSettings, order: OrderEntity, before: OrderBefore, note: string | null, byCustomer = false, refunded?: Money): Promise<Order> {
+  await tx.flush()
+  const parts = await partsOf(tx, order)
+  await announceOrderChange(tx, settings.notifier, toOrder(settings, parts), await customerOf(tx, order.customer.id), { kind: 'status', ...before, note, byCustomer, ...(refunded === undefined ? {} : { refunded }) })
+  return toOrder(settings, parts, byCustomer ? 'CUSTOMER' : 'STAFF')
+}
+
+/** The shop's own move of a locked order (a payment confirming it, a timeout cancelling it, its parcels shipping it). */
+export async function moveOrderAsShop (tx: EntityManager, settings: OrderSettings, order: OrderEntity, to: OrderStatus, note: string | null): Promise<void> {
+  assertTransition(order, to, 'SYSTEM')
+  await applyTransition(tx, settings, order, to, SYSTEM_ACTOR, note)
+}
+
+/** Whether the shop may move the order to `to` now. */
+export function shopMayMove (order: OrderEntity, to: OrderStatus): boolean {
+  return mayTransition(order.status, to, order.paymentMethod, 'SYSTEM')
+}
+
+/** The shipping share of an accepted return's refund: only with `RETURNED`, at most what shipping cost. */
+function refundShippingOf (order: OrderEntity, input: UpdateOrderRequest): number {
+  if (input.refundShipping === undefined) return 0
+  if (input.status !== 'RETURNED') throw invalidField('/body/refundShipping', 'is only for accepting a return (status RETURNED)')
+  const amount = amountIn(order.currency, input.refundShipping, '/body/refundShipping')
+  if (amount > order.shippingTotal) throw invalidField('/body/refundShipping/amount', `must not be above the ${order.shippingTotal} paid for shipping`)
+  return amount
 }
 
 /** Staff: one transition along the status machine; with `If-Match`, only from the version the caller saw. */
@@ -256,9 +329,9 @@ export async function changeOrderStatus (em: EntityManager, settings: OrderSetti
     const order = await lockOrder(tx, id)
     assertIfMatch(ifMatch, order.version)
     assertTransition(order, input.status, account.role)
-    const before = { from: order.status, paymentBefore: order.paymentStatus }
+    const before = beforeChange(order)
     const note = textOrNull(input.note)
-    await applyTransition(tx, order, input.status, actorOf(account), note)
+    await applyTransition(tx, settings, order, input.status, actorOf(account), note, refundShippingOf(order, input))
     await tx.flush()
     const view = await adminView(tx, settings, order)
     await announceOrderChange(tx, settings.notifier, view.resource.order, view.resource.customer, { kind: 'status', ...before, note, byCustomer: false })
@@ -271,11 +344,10 @@ export async function cancelOwnOrder (em: EntityManager, settings: OrderSettings
   return await em.transactional(async (tx) => {
     const order = await lockOrder(tx, id, account.id)
     assertTransition(order, 'CANCELLED', 'CUSTOMER')
-    const before = { from: order.status, paymentBefore: order.paymentStatus }
+    const before = beforeChange(order)
     const note = textOrNull(reason)
-    await applyTransition(tx, order, 'CANCELLED', actorOf(account), note)
-    await tx.flush()
-    return await announced(tx, settings, order, { kind: 'status', ...before, note, byCustomer: true })
+    await applyTransition(tx, settings, order, 'CANCELLED', actorOf(account), note)
+    return await announceOrderUpdate(tx, settings, order, before, note, true)
   })
 }
 
@@ -298,9 +370,8 @@ export async function requestReturn (em: EntityManager, settings: OrderSettings,
       if (wanted.quantity > item.quantity - item.returnedQuantity) throw returnQuantityExceeded(item.id, item.quantity - item.returnedQuantity)
     })
     tx.create(ReturnRequestEntity, { order, reason: input.reason.trim(), items: input.items.map(({ orderItemId, quantity }) => ({ orderItemId, quantity })) })
-    const before = { from: order.status, paymentBefore: order.paymentStatus }
-    await applyTransition(tx, order, 'RETURN_REQUESTED', actorOf(account), null)
-    await tx.flush()
-    return await announced(tx, settings, order, { kind: 'status', ...before, note: null, byCustomer: true })
+    const before = beforeChange(order)
+    await applyTransition(tx, settings, order, 'RETURN_REQUESTED', actorOf(account), null)
+    return await announceOrderUpdate(tx, settings, order, before, null, true)
   })
 }

@@ -23,3 +23,6 @@ problemForConstraint('order_items_product_id_foreign', () =>
   new ProblemError(409, 'PRODUCT_IN_USE', 'Orders reference this product; archive it instead of deleting it.'))
 problemForConstraint('order_items_variant_id_foreign', () =>
   new ProblemError(409, 'VARIANT_IN_USE', 'Orders reference this variant; it cannot be deleted (archive the product instead).'))
+
+export const orderHasShipments = (): ProblemError =>
+  new ProblemError(409, 'ORDER_HAS_SHIPMENTS', 'Parcels of this order have shipped, so it can no longer be cancelled; ask for a return once it is delivered.')

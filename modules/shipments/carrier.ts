@@ -18,8 +18,10 @@ export interface ShipmentRequest {
   collectAmount: number        // minor units; what the courier collects when cashOnDelivery
   weightGrams: number
   serviceId?: string           // a courier chosen from rates(); unset: the carrier's recommendation
+  /** What staff typed about the parcel (a carrier without an API, `manual`, takes them as they are). */
+  typed?: { service?: string, trackingNumber?: string, trackingUrl?: string }
 }
-export interface CreatedShipment { externalId: string, trackingNumber: string, trackingUrl: string | null, service: string }
+export interface CreatedShipment { externalId: string | null, trackingNumber: string | null, trackingUrl: string | null, service: string | null }
 export interface TrackingUpdate { trackingNumber: string, status: TrackingStatus, description: string, location: string | null, occurredAt: Date }
 /** Network error, timeout, 5xx: try again later. */
 export class CarrierUnavailableError extends Error {}

@@ -11,12 +11,12 @@ import {
   CartShippingMethodsSchema, CartShippingQuerySchema, CreateShippingMethodRequestSchema, ShippingMethodPageSchema,
   ShippingMethodSchema, UpdateShippingMethodRequestSchema
 } from './shipping.schemas.js'
-import { createShippingMethod, deleteShippingMethod, listShippingMethods, shippingOptions, updateShippingMethod } from './shipping.service.js'
+import { createShippingMethod, deleteShippingMethod, listShippingMethods, shippingOptions, shippingSettingsOf, updateShippingMethod } from './shipping.service.js'
 
 const STAFF = { access: { roles: STAFF_ROLES } } as const
 
 export const shippingAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const settings = { currency: app.config.SHOP_CURRENCY }
+  const settings = shippingSettingsOf(app.config, app.log)
 
   app.get('/', {
     prefixTrailingSlash: 'no-slash',
@@ -67,7 +67,7 @@ export const shippingAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
 /** `GET /cart/shipping-methods`: what each method would cost the caller's cart, to an address or a country. */
 export const cartShippingRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const settings = { currency: app.config.SHOP_CURRENCY }
+  const settings = shippingSettingsOf(app.config, app.log)
   const cartSettings = cartSettingsFrom(app.config, app.storage.urlOf)
 
   app.get('/cart/shipping-methods', {
@@ -79,17 +79,20 @@ export const cartShippingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: CartShippingMethodsSchema, ...problemResponses(400, 401, 403, 404, 500) }
     }
   }, async (request) => {
-    const { addressId, country } = request.query
+    const { addressId, country, postalCode } = request.query
     if ((addressId === undefined) === (country === undefined)) throw invalidField('/query', 'must have exactly one of addressId and country')
     // The schema's pattern admits any two capitals; ZZ or UK would quietly answer that nothing ships there.
     assertCountryCode(country, '/query/country')
     const owner = cartOwnerOf(request.account?.id, request.headers['x-cart-token'])
-    let destination = country
+    if (postalCode !== undefined && addressId !== undefined) throw invalidField('/query/postalCode', 'goes with country; a saved address has its own')
+    let destination = { country: country as string, postalCode: postalCode?.trim() ?? null }
     if (addressId !== undefined) {
       if (request.account === null) throw invalidField('/query/addressId', 'names a saved address, which needs a signed-in customer; send country instead')
-      destination = (await getAddress(request.em, request.account, addressId)).resource.country
+      const { resource } = await getAddress(request.em, request.account, addressId)
+      destination = { country: resource.country, postalCode: resource.postalCode }
     }
     const cart = await getCart(request.em, cartSettings, owner)
-    return await shippingOptions(request.em, settings, destination as string, cart.total.amount, cart.subtotal.amount)
+    const parcel = { postalCode: destination.postalCode, lines: cart.items.map((item) => ({ variantId: item.variantId, quantity: item.quantity })), cashOnDelivery: false }
+    return await shippingOptions(request.em, settings, destination.country, cart.total.amount, cart.subtotal.amount, parcel)
   })
 }

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { CountryCodeSchema, IdSchema, MoneySchema, Nullable, PageSchema, TimestampSchema } from '../../openapi/shared.schemas.js'
+import { CountryCodeSchema, IdSchema, MoneySchema, Nullable, PageSchema, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
 import { CatalogNameSchema, PriceInputSchema } from '../catalog/catalog.contract.js'
+import { CarrierIdSchema } from '../shipments/shipments.contract.js'
+import { SHIPPING_PRICINGS } from './shipping-method.entity.js'
 
 /** Mirrors of openapi/components/orders.yaml: shipping methods. */
 
@@ -9,10 +11,14 @@ export const DeliveryEstimateSchema = Type.Object({
   max: Type.Integer({ minimum: 0, maximum: 365 })
 }, { additionalProperties: false })
 
+const ShippingPricingSchema = StringEnum(SHIPPING_PRICINGS)
+
 export const ShippingMethodSchema = Type.Object({
   id: IdSchema,
   name: Type.String(),
   price: MoneySchema,
+  pricing: ShippingPricingSchema,
+  carrier: Nullable(CarrierIdSchema),
   freeAbove: Nullable(MoneySchema),
   countries: Type.Array(CountryCodeSchema),
   estimatedDays: DeliveryEstimateSchema,
@@ -32,7 +38,9 @@ const shippingMethodFields = {
   freeAbove: Type.Optional(Nullable(PriceInputSchema)),
   countries: CountriesSchema,
   estimatedDays: DeliveryEstimateSchema,
-  active: Type.Optional(Type.Boolean())
+  active: Type.Optional(Type.Boolean()),
+  pricing: Type.Optional(ShippingPricingSchema),
+  carrier: Type.Optional(Nullable(CarrierIdSchema))
 }
 
 export const CreateShippingMethodRequestSchema = Type.Object(shippingMethodFields, { additionalProperties: false })
@@ -45,6 +53,7 @@ export const CartShippingMethodSchema = Type.Object({
   id: IdSchema,
   name: Type.String(),
   price: MoneySchema,
+  priceSource: StringEnum(['FLAT', 'CARRIER', 'FALLBACK'] as const),
   freeAbove: Nullable(MoneySchema),
   estimatedDays: DeliveryEstimateSchema,
   total: MoneySchema
@@ -58,6 +67,7 @@ export type CartShippingMethods = Static<typeof CartShippingMethodsSchema>
 
 export const CartShippingQuerySchema = Type.Object({
   addressId: Type.Optional(IdSchema),
-  country: Type.Optional(CountryCodeSchema)
+  country: Type.Optional(CountryCodeSchema),
+  postalCode: Type.Optional(Type.String({ minLength: 1, maxLength: 20 }))
 }, { additionalProperties: false })
 export type CartShippingQuery = Static<typeof CartShippingQuerySchema>

@@ -5,11 +5,28 @@ import { findPage } from '../../plugins/pagination.js'
 import { retryOnConflict } from '../../plugins/db/retry.js'
 import { assertCountryCode } from '../../plugins/validation.js'
 import type { Money, Page, PageQuery } from '../../openapi/shared.schemas.js'
+import type { AppConfig } from '../../fastify.config.js'
+import { carrierQuoterOf, parcelWeight, type CarrierQuoter } from '../shipments/carrier-rates.service.js'
+import type { CarrierId } from '../shipments/shipments.contract.js'
 import { ShippingMethod as ShippingMethodEntity } from './shipping-method.entity.js'
 import type { CartShippingMethods, CreateShippingMethodRequest, ShippingMethod, UpdateShippingMethodRequest } from './shipping.schemas.js'
 
 export interface ShippingSettings {
   currency: string
+  quoter: CarrierQuoter
+  /** SHIPPING_DEFAULT_WEIGHT_GRAMS */
+  defaultWeightGrams: number
+}
+
+export function shippingSettingsOf (config: AppConfig, log: { warn: (details: object, message: string) => void }): ShippingSettings {
+  return { currency: config.SHOP_CURRENCY, quoter: carrierQuoterOf(config, log), defaultWeightGrams: config.SHIPPING_DEFAULT_WEIGHT_GRAMS }
+}
+
+/** Where a cart's parcel goes and what is in it, for carrier-priced methods. */
+export interface CartParcel {
+  postalCode: string | null
+  lines: Array<{ variantId: string, quantity: number }>
+  cashOnDelivery: boolean
 }
 
 const notFound = (): ProblemError => new ProblemError(404, 'NOT_FOUND', 'No shipping method has this id.')
@@ -30,6 +47,8 @@ export function toShippingMethod (settings: ShippingSettings, method: ShippingMe
     id: method.id,
     name: method.name,
     price: money(settings, method.price),
+    pricing: method.pricing,
+    carrier: (method.carrier ?? null) as CarrierId | null,
     freeAbove: method.freeAbove == null ? null : money(settings, method.freeAbove),
     countries: [...method.countries],
     estimatedDays: { min: method.minDays, max: method.maxDays },
@@ -39,22 +58,41 @@ export function toShippingMethod (settings: ShippingSettings, method: ShippingMe
   }
 }
 
-/** What a method costs a cart with this subtotal: nothing from its free-above threshold on. */
-function priceFor (method: ShippingMethodEntity, subtotal: number): number {
-  return method.freeAbove != null && subtotal >= method.freeAbove ? 0 : method.price
+type PriceSource = 'FLAT' | 'CARRIER' | 'FALLBACK'
+
+/**
+ * What a method costs a cart with this subtotal: nothing from its free-above threshold on; otherwise its
+ * price, or its carrier's quote for the parcel (its own price when the carrier gives none in time).
+ */
+async function priceFor (em: EntityManager, settings: ShippingSettings, method: ShippingMethodEntity, country: string, subtotal: number, parcel: CartParcel): Promise<{ price: number, source: PriceSource }> {
+  if (method.freeAbove != null && subtotal >= method.freeAbove) return { price: 0, source: 'FLAT' }
+  if (method.pricing !== 'CARRIER_CALCULATED' || method.carrier == null) return { price: method.price, source: 'FLAT' }
+  const quote = await settings.quoter.cheapest(method.carrier, {
+    postalCode: parcel.postalCode, country, weightGrams: await parcelWeight(em, settings.defaultWeightGrams, parcel.lines), cashOnDelivery: parcel.cashOnDelivery, declaredValue: subtotal
+  })
+  return quote === null ? { price: method.price, source: 'FALLBACK' } : { price: quote, source: 'CARRIER' }
 }
 
 function fieldsOf (settings: ShippingSettings, input: UpdateShippingMethodRequest): Partial<ShippingMethodEntity> {
   input.countries?.forEach((country, index) => { assertCountryCode(country, `/body/countries/${index}`) })
   if (input.estimatedDays !== undefined && input.estimatedDays.min > input.estimatedDays.max) throw invalidField('/body/estimatedDays/min', 'must not be above max')
+  if (input.carrier != null && !settings.quoter.quotes(input.carrier)) throw invalidField('/body/carrier', `${input.carrier} gives no rates in this shop (it is not configured, or has no rate API)`)
   return {
     ...(input.name === undefined ? {} : { name: input.name.trim() }),
     ...(input.price === undefined ? {} : { price: amountOf(settings, input.price, '/body/price') }),
     ...(input.freeAbove === undefined ? {} : { freeAbove: input.freeAbove === null ? null : amountOf(settings, input.freeAbove, '/body/freeAbove') }),
     ...(input.countries === undefined ? {} : { countries: [...input.countries].sort() }),
     ...(input.estimatedDays === undefined ? {} : { minDays: input.estimatedDays.min, maxDays: input.estimatedDays.max }),
-    ...(input.active === undefined ? {} : { active: input.active })
+    ...(input.active === undefined ? {} : { active: input.active }),
+    ...(input.pricing === undefined ? {} : { pricing: input.pricing }),
+    ...(input.carrier === undefined ? {} : { carrier: input.carrier })
   }
+}
+
+/** A carrier-priced method names its carrier; a flat one names none. */
+function assertPricing (method: ShippingMethodEntity): void {
+  if (method.pricing === 'CARRIER_CALCULATED' && method.carrier == null) throw invalidField('/body/carrier', 'is required with pricing CARRIER_CALCULATED')
+  if (method.pricing === 'FLAT' && method.carrier != null) throw invalidField('/body/carrier', 'is only for pricing CARRIER_CALCULATED')
 }
 
 export async function listShippingMethods (em: EntityManager, settings: ShippingSettings, query: PageQuery): Promise<Page<ShippingMethod>> {
@@ -62,7 +100,8 @@ export async function listShippingMethods (em: EntityManager, settings: Shipping
 }
 
 export async function createShippingMethod (em: EntityManager, settings: ShippingSettings, input: CreateShippingMethodRequest): Promise<ShippingMethod> {
-  const method = em.create(ShippingMethodEntity, { active: true, ...fieldsOf(settings, input) } as ShippingMethodEntity)
+  const method = em.create(ShippingMethodEntity, { active: true, pricing: 'FLAT', carrier: null, ...fieldsOf(settings, input) } as ShippingMethodEntity)
+  assertPricing(method)
   await em.flush()
   return toShippingMethod(settings, method)
 }
@@ -77,6 +116,7 @@ export async function updateShippingMethod (em: EntityManager, settings: Shippin
     if (found === null) throw notFound()
     tx.assign(found, fieldsOf(settings, input))
     if (found.minDays > found.maxDays) throw invalidField('/body/estimatedDays', 'must not have min above max')
+    assertPricing(found)
     return found
   })
   return toShippingMethod(settings, method)
@@ -87,18 +127,19 @@ export async function deleteShippingMethod (em: EntityManager, id: string): Prom
   if (await em.nativeDelete(ShippingMethodEntity, { id }) === 0) throw notFound()
 }
 
-/** The active methods that serve `country`, cheapest first, each with its price for this cart and the cart's total with it. */
-export async function shippingOptions (em: EntityManager, settings: ShippingSettings, country: string, cartTotal: number, subtotal: number): Promise<CartShippingMethods> {
+/** The active methods that serve `country`, cheapest first, each with its price for this cart and the cart's total with it; carriers are asked at once. */
+export async function shippingOptions (em: EntityManager, settings: ShippingSettings, country: string, cartTotal: number, subtotal: number, parcel: CartParcel): Promise<CartShippingMethods> {
   const methods = await em.find(ShippingMethodEntity, { active: true, countries: { $contains: [country] } }, { orderBy: { price: 'asc', name: 'asc' } })
+  const priced = await Promise.all(methods.map(async (method) => ({ method, ...await priceFor(em, settings, method, country, subtotal, parcel) })))
   return {
     country,
-    items: methods
-      .map((method) => ({ method, price: priceFor(method, subtotal) }))
+    items: priced
       .sort((a, b) => a.price - b.price)
-      .map(({ method, price }) => ({
+      .map(({ method, price, source }) => ({
         id: method.id,
         name: method.name,
         price: money(settings, price),
+        priceSource: source,
         freeAbove: method.freeAbove == null ? null : money(settings, method.freeAbove),
         estimatedDays: { min: method.minDays, max: method.maxDays },
         total: money(settings, cartTotal + price)
@@ -107,9 +148,9 @@ export async function shippingOptions (em: EntityManager, settings: ShippingSett
 }
 
 /** For checkout: the method, if active and serving `country`, with what it costs this cart. */
-export async function shippingQuote (em: EntityManager, id: string, country: string, subtotal: number): Promise<{ id: string, name: string, price: number }> {
+export async function shippingQuote (em: EntityManager, settings: ShippingSettings, id: string, country: string, subtotal: number, parcel: CartParcel): Promise<{ id: string, name: string, price: number }> {
   const method = await em.findOne(ShippingMethodEntity, { id })
   if (method === null) throw notFound()
   if (!method.active || !method.countries.includes(country)) throw shippingNotAvailable(country)
-  return { id: method.id, name: method.name, price: priceFor(method, subtotal) }
+  return { id: method.id, name: method.name, price: (await priceFor(em, settings, method, country, subtotal, parcel)).price }
 }

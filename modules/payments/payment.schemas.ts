@@ -1,0 +1,74 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { IdSchema, MoneySchema, Nullable, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
+import { ActorSchema } from '../auth/auth.contract.js'
+import { PriceInputSchema } from '../catalog/catalog.contract.js'
+import { PAYMENT_EVENT_OUTCOMES, PAYMENT_PROVIDERS, PAYMENT_RECORD_STATUSES, REFUND_REASONS, REFUND_STATUSES } from './payment.entity.js'
+
+/** Mirrors of openapi/components/payments.yaml. */
+
+const NullableText = Nullable(Type.String())
+
+export const PaymentSchema = Type.Object({
+  id: IdSchema,
+  provider: StringEnum(PAYMENT_PROVIDERS),
+  externalId: NullableText,
+  amount: MoneySchema,
+  amountReceived: MoneySchema,
+  status: StringEnum(PAYMENT_RECORD_STATUSES),
+  clientSecret: NullableText,
+  failure: Nullable(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false })),
+  attention: NullableText,
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema
+}, { additionalProperties: false })
+export type PaymentView = Static<typeof PaymentSchema>
+
+export const RefundSchema = Type.Object({
+  id: IdSchema,
+  paymentId: IdSchema,
+  amount: MoneySchema,
+  status: StringEnum(REFUND_STATUSES),
+  reason: StringEnum(REFUND_REASONS),
+  note: NullableText,
+  failureReason: NullableText,
+  by: ActorSchema,
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema
+}, { additionalProperties: false })
+export type RefundView = Static<typeof RefundSchema>
+
+export const PaymentEventSchema = Type.Object({
+  eventId: Type.String(),
+  type: Type.String(),
+  outcome: StringEnum(PAYMENT_EVENT_OUTCOMES),
+  detail: NullableText,
+  occurredAt: TimestampSchema,
+  receivedAt: TimestampSchema,
+  refundId: Nullable(IdSchema)
+}, { additionalProperties: false })
+
+export const OrderPaymentsSchema = Type.Object({
+  orderId: IdSchema,
+  paid: MoneySchema,
+  refunded: MoneySchema,
+  refundable: MoneySchema,
+  payments: Type.Array(Type.Object({ payment: PaymentSchema, events: Type.Array(PaymentEventSchema) }, { additionalProperties: false })),
+  refunds: Type.Array(RefundSchema)
+}, { additionalProperties: false })
+export type OrderPayments = Static<typeof OrderPaymentsSchema>
+
+export const CreateRefundRequestSchema = Type.Object({
+  amount: PriceInputSchema,
+  note: Type.Optional(Type.String({ maxLength: 500 }))
+}, { additionalProperties: false })
+export type CreateRefundRequest = Static<typeof CreateRefundRequestSchema>
+
+export const CodPaymentRequestSchema = Type.Object({
+  amount: PriceInputSchema,
+  note: Type.Optional(Type.String({ maxLength: 500 }))
+}, { additionalProperties: false })
+export type CodPaymentRequest = Static<typeof CodPaymentRequestSchema>
+
+export const ProviderEventAckSchema = Type.Object({ received: Type.Literal(true), duplicate: Type.Boolean() }, { additionalProperties: false })
+
+export const StripeEventHeadersSchema = Type.Object({ 'stripe-signature': Type.String({ maxLength: 2000 }) })

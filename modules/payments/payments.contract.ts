@@ -1,0 +1,39 @@
+import { money } from '../../plugins/money.js'
+import type { Payment, Refund } from './payment.entity.js'
+import type { PaymentView, RefundView } from './payment.schemas.js'
+
+/** The payment and refund representations that orders show. */
+export { PaymentSchema, RefundSchema, type PaymentView, type RefundView } from './payment.schemas.js'
+
+/** A payment as its viewer sees it: the client secret only for the customer, and only while it can be confirmed. */
+export function toPayment (payment: Payment, viewer: 'CUSTOMER' | 'STAFF'): PaymentView {
+  const amount = (value: number) => money(payment.currency, value)
+  return {
+    id: payment.id,
+    provider: payment.provider,
+    externalId: payment.externalId ?? null,
+    amount: amount(payment.amount),
+    amountReceived: amount(payment.amountReceived),
+    status: payment.status,
+    clientSecret: viewer === 'CUSTOMER' && payment.status === 'PENDING' ? payment.clientSecret ?? null : null,
+    failure: payment.failureCode == null ? null : { code: payment.failureCode, message: payment.failureMessage ?? '' },
+    attention: payment.attention ?? null,
+    createdAt: payment.createdAt.toISOString(),
+    updatedAt: payment.updatedAt.toISOString()
+  }
+}
+
+export function toRefund (refund: Refund): RefundView {
+  return {
+    id: refund.id,
+    paymentId: refund.payment.id,
+    amount: money(refund.currency, refund.amount),
+    status: refund.status,
+    reason: refund.reason,
+    note: refund.note ?? null,
+    failureReason: refund.failureReason ?? null,
+    by: { role: refund.actorRole, id: refund.actor?.id ?? null },
+    createdAt: refund.createdAt.toISOString(),
+    updatedAt: refund.updatedAt.toISOString()
+  }
+}

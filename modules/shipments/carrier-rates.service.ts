@@ -1,0 +1,55 @@
+import type { EntityManager } from '@mikro-orm/postgresql'
+import { sql } from 'kysely'
+import type { AppConfig } from '../../fastify.config.js'
+import { carriersOf } from './shipments.context.js'
+import type { CarrierId } from './shipments.contract.js'
+
+export interface Parcel {
+  postalCode: string | null
+  country: string
+  weightGrams: number
+  cashOnDelivery: boolean
+  declaredValue: number
+}
+
+export interface CarrierQuoter {
+  /** Whether this carrier can price parcels in this shop (it is configured, and has a rate API). */
+  quotes: (carrier: string) => boolean
+  /** The carrier's cheapest price for the parcel in the shop's currency, or null when it has none or does not answer in `CARRIER_RATE_TIMEOUT_MS`. */
+  cheapest: (carrier: string, parcel: Parcel) => Promise<number | null>
+}
+
+/** Quotes from the shop's configured carriers, each bounded by CARRIER_RATE_TIMEOUT_MS: a slow carrier never holds up a cart. */
+export function carrierQuoterOf (config: AppConfig, log: { warn: (details: object, message: string) => void }): CarrierQuoter {
+  const { carriers } = carriersOf(config)
+  const rated = (carrier: string) => carrier !== 'manual' ? carriers.get(carrier as CarrierId) : undefined
+  return {
+    quotes: (carrier) => rated(carrier) !== undefined,
+    cheapest: async (carrierId, parcel) => {
+      const carrier = rated(carrierId)
+      if (carrier === undefined || parcel.postalCode === null) return null
+      try {
+        const rates = await carrier.rates({
+          destination: { postalCode: parcel.postalCode, country: parcel.country },
+          weightGrams: parcel.weightGrams,
+          cashOnDelivery: parcel.cashOnDelivery,
+          declaredValue: parcel.declaredValue
+        }, AbortSignal.timeout(config.CARRIER_RATE_TIMEOUT_MS))
+        const prices = rates.filter((rate) => rate.currency === config.SHOP_CURRENCY).map((rate) => rate.price)
+        return prices.length === 0 ? null : Math.min(...prices)
+      } catch (error) {
+        log.warn({ err: error, carrier: carrierId }, 'a carrier gave no rate in time: the method\'s own price applies')
+        return null
+      }
+    }
+  }
+}
+
+/** What the variants weigh, `quantity` units each; SHIPPING_DEFAULT_WEIGHT_GRAMS for those without a weight. */
+export async function parcelWeight (em: EntityManager, defaultWeightGrams: number, lines: Array<{ variantId: string, quantity: number }>): Promise<number> {
+  if (lines.length === 0) return 0
+  const { rows: [row] } = await sql<{ grams: string }>`select coalesce(sum(coalesce(v.weight_grams, ${defaultWeightGrams}) * l.quantity), 0)::text as grams
+    from unnest(${lines.map((line) => line.variantId)}::uuid[], ${lines.map((line) => line.quantity)}::int[]) as l(variant_id, quantity)
+    join variants v on v.id = l.variant_id`.execute(em.getKysely())
+  return Number(row?.grams ?? 0)
+}

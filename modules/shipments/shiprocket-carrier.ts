@@ -1,0 +1,432 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import {
+  CallbackRejectedError, CarrierRefusedError, CarrierUnavailableError,
+  type Carrier, type CarrierRate, type CreatedShipment, type RateRequest, type ShipmentRequest, type TrackingStatus, type TrackingUpdate
+} from './carrier.js'
+
+export const SHIPROCKET_API_URL = 'https://apiv2.shiprocket.in/v1/external'
+
+export interface ShiprocketSettings {
+  /** SHIPROCKET_API_URL in production. */
+  apiUrl: string
+  email: string
+  password: string
+  /** The pickup address's nickname, as saved in Shiprocket's panel. */
+  pickupLocation: string
+  pickupPostcode: string
+  /** The security token set with the webhook in Shiprocket's panel; it arrives as `x-api-key`. */
+  webhookToken: string
+  timeoutMs: number
+  /** The shop's currency; Shiprocket prices in INR. */
+  currency: string
+}
+
+/**
+ * Shiprocket's shipment status ids (the tracking table: `sr-status`, `shipment_status_id`), by what they mean
+ * to the shop. The order table (`current_status_id` in callbacks) numbers differently: 20 is IN TRANSIT there
+ * and PICKUP EXCEPTION here, so it is never read against this table.
+ */
+const STATUS_IDS: Record<TrackingStatus, readonly number[]> = {
+  // 1 AWB assigned, 2 label generated, 3 pickup scheduled, 4 pickup queued, 5 manifest generated, 11 pending,
+  // 15 pickup rescheduled, 19 out for pickup, 27 pickup booked, 52 shipment booked
+  LABEL_CREATED: [1, 2, 3, 4, 5, 11, 15, 19, 27, 52],
+  // 6 shipped, 18 in transit, 38 reached destination hub, 42 picked up, 48 reached warehouse, 49 custom cleared,
+  // 50 in flight, 51 handover to courier, 54 in transit overseas, 55 connection aligned, 56 reached overseas
+  // warehouse, 57 custom cleared overseas
+  IN_TRANSIT: [6, 18, 38, 42, 48, 49, 50, 51, 54, 55, 56, 57],
+  OUT_FOR_DELIVERY: [17],
+  // 7 delivered, 26 fulfilled, 43 self fulfilled
+  DELIVERED: [7, 26, 43],
+  // 8 cancelled, 9 RTO initiated, 10 RTO delivered, 12 lost, 13 pickup error, 14 RTO acknowledged, 16 cancellation
+  // requested, 20 pickup exception, 21 undelivered, 22 delayed, 23 partial delivered, 24 destroyed, 25 damaged,
+  // 39 misrouted, 40 RTO NDR, 41 RTO OFD, 44 disposed off, 45 cancelled before dispatch, 46 RTO in transit,
+  // 47 QC failed, 75 RTO lock, 76 untraceable, 77 issue related to the recipient, 78 reached back at seller city
+  EXCEPTION: [8, 9, 10, 12, 13, 14, 16, 20, 21, 22, 23, 24, 25, 39, 40, 41, 44, 45, 46, 47, 75, 76, 77, 78]
+}
+
+const STATUS_BY_ID = new Map<number, TrackingStatus>(
+  Object.entries(STATUS_IDS).flatMap(([status, ids]) => ids.map((id) => [id, status as TrackingStatus] as const))
+)
+
+/** For ids the table does not know, the status text decides; first match wins, so RTO DELIVERED is an exception. */
+const STATUS_TEXTS: ReadonlyArray<readonly [RegExp, TrackingStatus]> = [
+  [/\bRTO\b|UNDELIVERED|PARTIAL|CANCEL|LOST|DAMAGED|DESTROYED|DELAYED|EXCEPTION|ERROR|MISROUTED|UNTRACEABLE|FAILED/, 'EXCEPTION'],
+  [/OUT FOR DELIVERY/, 'OUT_FOR_DELIVERY'],
+  [/^(SHIPMENT )?DELIVERED$/, 'DELIVERED'],
+  [/OUT FOR PICKUP|PICKUP (SCHEDULED|BOOKED|QUEUED|GENERATED|RESCHEDULED)|AWB ASSIGNED|LABEL GENERATED|MANIFEST|SHIPMENT BOOKED|^NEW$/, 'LABEL_CREATED']
+]
+
+/** Null when there is neither an id nor a text to go by. */
+export function shiprocketStatus (id: unknown, ...texts: unknown[]): TrackingStatus | null {
+  const numeric = typeof id === 'number' ? id : typeof id === 'string' && /^\d+$/.test(id.trim()) ? Number(id) : null
+  const known = numeric === null ? undefined : STATUS_BY_ID.get(numeric)
+  if (known !== undefined) return known
+  const text = texts.map(textOf).find((candidate) => candidate !== null && candidate.toUpperCase() !== 'NA')
+  if (text === undefined || text === null) return numeric === null ? null : 'IN_TRANSIT'
+  const normalized = text.toUpperCase().replace(/[_-]+/g, ' ').replace(/\s+/g, ' ')
+  return STATUS_TEXTS.find(([pattern]) => pattern.test(normalized))?.[1] ?? 'IN_TRANSIT'
+}
+
+// Tokens last ten days; renewing after nine keeps a request from carrying one that expires on the way.
+const TOKEN_RENEWAL_MS = 9 * 24 * 60 * 60 * 1000
+const IST_OFFSET_MS = (5 * 60 + 30) * 60 * 1000
+const DEFAULT_DIMENSION_CM = 10
+
+interface Call {
+  method: 'GET' | 'POST'
+  path: string
+  query?: Record<string, string>
+  body?: unknown
+  signal?: AbortSignal | undefined
+}
+
+interface Answer { status: number, body: unknown }
+
+type Json = Record<string, unknown>
+
+function isRecord (value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function textOf (value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value !== 'string' || value.trim() === '') return null
+  return value.trim()
+}
+
+function messageOf (body: unknown): string | null {
+  if (!isRecord(body)) return null
+  return textOf(body.message) ?? textOf(body.error)
+}
+
+/** Rupees to paise from the decimal text itself: 54.5 → 5450, '103.25' → 10325, no float on the way. */
+export function paiseOf (rupees: unknown): number | null {
+  const text = typeof rupees === 'number' && Number.isFinite(rupees) ? String(rupees) : typeof rupees === 'string' ? rupees.trim() : ''
+  const match = /^(\d{1,12})(?:\.(\d*))?$/.exec(text)
+  if (match === null) return null
+  const fraction = match[2] ?? ''
+  const paise = Number(match[1]) * 100 + Number(fraction.padEnd(2, '0').slice(0, 2))
+  // A third decimal (GST worked out to the tenth of a paisa) rounds half up.
+  return Number(fraction[2] ?? '0') >= 5 ? paise + 1 : paise
+}
+
+/** Minor units to the rupee amounts Shiprocket reads: the division by 100 prints exactly (12345 → 123.45). */
+function rupeesOf (paise: number): number {
+  return paise / 100
+}
+
+/** Shiprocket writes IST wall-clock time without an offset, as `YYYY-MM-DD HH:mm[:ss]` or `DD MM YYYY HH:mm:ss`. */
+export function fromIst (value: unknown): Date | null {
+  if (typeof value !== 'string') return null
+  const text = value.trim()
+  const ymd = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text)
+  const dmy = /^(\d{2}) (\d{2}) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text)
+  const parts = ymd !== null ? ymd.slice(1) : dmy !== null ? [dmy[3], dmy[2], dmy[1], ...dmy.slice(4)] : null
+  if (parts === null) return null
+  const [year, month, day, hour, minute, second] = parts.map((part) => Number(part ?? '0')) as [number, number, number, number, number, number]
+  const wall = new Date(Date.UTC(year, month - 1, day, hour, minute, second))
+  // Date.UTC rolls 31 02 over into March; a date that does not come back as written was not a date.
+  if (wall.getUTCMonth() !== month - 1 || wall.getUTCDate() !== day || wall.getUTCHours() !== hour || wall.getUTCMinutes() !== minute) return null
+  return new Date(wall.getTime() - IST_OFFSET_MS)
+}
+
+/** `YYYY-MM-DD HH:mm` in IST, the order date Shiprocket prints. */
+function istMinute (date: Date): string {
+  return new Date(date.getTime() + IST_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')
+}
+
+/** Shiprocket wants the ten-digit Indian number: the country code and trunk zero come off. */
+function indianPhone (phone: string | null): string {
+  const digits = (phone ?? '').replace(/\D/g, '')
+  if (digits.length === 12 && digits.startsWith('91')) return digits.slice(2)
+  if (digits.length === 11 && digits.startsWith('0')) return digits.slice(1)
+  return digits
+}
+
+function sha256 (text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest()
+}
+
+function headerOf (headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name)
+  const value = entry?.[1]
+  // Two x-api-key headers are not a token we issued.
+  return typeof value === 'string' ? value : Array.isArray(value) && value.length === 1 ? value[0] ?? null : null
+}
+
+async function abortable<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await promise
+  signal.throwIfAborted()
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+export function createShiprocketCarrier (settings: ShiprocketSettings): Carrier {
+  const apiUrl = settings.apiUrl.replace(/\/+$/, '')
+  const webhookTokenHash = sha256(settings.webhookToken)
+  let session: { token: string, renewAt: number } | null = null
+  let login: Promise<string> | null = null
+  // Orders Shiprocket created whose AWB assignment failed: a retry assigns again instead of creating the order
+  // a second time, which Shiprocket refuses for a reused order_id.
+  const awaitingAwb = new Map<string, number>()
+
+  async function exchange (call: Call, token: string | null): Promise<Answer> {
+    const url = new URL(apiUrl + call.path)
+    for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value)
+    const timeout = AbortSignal.timeout(settings.timeoutMs)
+    const signal = call.signal === undefined ? timeout : AbortSignal.any([timeout, call.signal])
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (token !== null) headers.authorization = `Bearer ${token}`
+    if (call.body !== undefined) headers['content-type'] = 'application/json'
+    try {
+      const response = await fetch(url, { method: call.method, headers, body: call.body === undefined ? null : JSON.stringify(call.body), signal })
+      const text = await response.text()
+      let body: unknown
+      try {
+        body = JSON.parse(text)
+      } catch {
+        body = undefined
+      }
+      return { status: response.status, body }
+    } catch (error) {
+      // The caller's own abort is not the carrier failing: it gets its reason back.
+      if (call.signal?.aborted === true) throw call.signal.reason
+      const reason = timeout.aborted ? `no answer within ${settings.timeoutMs} ms` : error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
+      throw new CarrierUnavailableError(`Shiprocket did not answer ${call.method} ${call.path}: ${reason}`, { cause: error })
+    }
+  }
+
+  function bodyOf (call: Call, answer: Answer): Json {
+    const { status, body } = answer
+    if (status >= 200 && status < 300) {
+      if (isRecord(body)) return body
+      throw new CarrierUnavailableError(`Shiprocket's answer to ${call.method} ${call.path} is not a JSON object`)
+    }
+    const message = messageOf(body) ?? `status ${status}`
+    // 429 is Shiprocket's rate limit: the same request succeeds later.
+    if (status === 429 || status >= 500 || status < 400) throw new CarrierUnavailableError(`Shiprocket answered ${call.method} ${call.path} with ${status}: ${message}`)
+    throw new CarrierRefusedError(`Shiprocket refused ${call.method} ${call.path}: ${message}`, body)
+  }
+
+  async function logIn (): Promise<string> {
+    const call: Call = { method: 'POST', path: '/auth/login', body: { email: settings.email, password: settings.password } }
+    const body = bodyOf(call, await exchange(call, null))
+    const token = textOf(body.token)
+    if (token === null) throw new CarrierUnavailableError('Shiprocket answered the login without a token')
+    session = { token, renewAt: Date.now() + TOKEN_RENEWAL_MS }
+    return token
+  }
+
+  async function tokenFor (signal: AbortSignal | undefined): Promise<string> {
+    if (session !== null && Date.now() < session.renewAt) return session.token
+    if (login === null) {
+      const pending = logIn().finally(() => { login = null })
+      // Every caller may have given up waiting (aborted); the failure is then nobody's to report.
+      pending.catch(() => {})
+      login = pending
+    }
+    // A caller that aborts stops waiting; the shared login carries on for the others.
+    return await abortable(login, signal)
+  }
+
+  async function authorized (call: Call): Promise<Answer> {
+    const token = await tokenFor(call.signal)
+    const answer = await exchange(call, token)
+    if (answer.status !== 401) return answer
+    // Only the token that failed is dropped: concurrent callers refused with it share one new login.
+    if (session?.token === token) session = null
+    return await exchange(call, await tokenFor(call.signal))
+  }
+
+  function requireRupees (): void {
+    if (settings.currency !== 'INR') throw new CarrierRefusedError(`Shiprocket quotes in INR; the shop's currency is ${settings.currency}`)
+  }
+
+  async function rates (request: RateRequest, signal?: AbortSignal): Promise<CarrierRate[]> {
+    signal?.throwIfAborted()
+    requireRupees()
+    if (request.destination.country !== 'IN') return []
+    const call: Call = {
+      method: 'GET',
+      path: '/courier/serviceability/',
+      query: {
+        pickup_postcode: settings.pickupPostcode,
+        delivery_postcode: request.destination.postalCode,
+        weight: String(request.weightGrams / 1000),
+        cod: request.cashOnDelivery ? '1' : '0',
+        declared_value: String(rupeesOf(request.declaredValue))
+      },
+      signal
+    }
+    const answer = await authorized(call)
+    // An unserviceable pincode is a 404, as the HTTP status or inside a 200's body; a 404 for anything else
+    // (a wrong apiUrl) must not pass for "no courier".
+    const unserviceable = (answer.status === 404 || (isRecord(answer.body) && answer.body.status === 404)) &&
+      /courier|serviceab/i.test(messageOf(answer.body) ?? '')
+    if (unserviceable) return []
+    const body = bodyOf(call, answer)
+    const data = body.data
+    const companies = isRecord(data) ? data.available_courier_companies : undefined
+    if (!Array.isArray(companies)) throw new CarrierUnavailableError('Shiprocket answered serviceability without available_courier_companies')
+    const found: CarrierRate[] = []
+    for (const company of companies) {
+      if (!isRecord(company)) continue
+      const serviceId = textOf(company.courier_company_id)
+      const price = paiseOf(company.rate)
+      // A quote that cannot be read is not one the shop can charge.
+      if (serviceId === null || price === null) continue
+      const days = textOf(company.estimated_delivery_days)
+      found.push({
+        serviceId,
+        service: textOf(company.courier_name) ?? `Courier ${serviceId}`,
+        price,
+        currency: 'INR',
+        estimatedDays: days !== null && /^\d+$/.test(days) ? Number(days) : null
+      })
+    }
+    return found.sort((a, b) => a.price - b.price || (a.estimatedDays ?? Infinity) - (b.estimatedDays ?? Infinity))
+  }
+
+  async function createOrder (request: ShipmentRequest): Promise<number> {
+    const { address } = request
+    const [firstName = '', ...lastNames] = address.fullName.trim().split(/\s+/)
+    const itemsTotal = request.items.reduce((sum, item) => sum + item.units * item.unitPrice, 0)
+    const call: Call = {
+      method: 'POST',
+      path: '/orders/create/adhoc',
+      body: {
+        order_id: request.reference,
+        order_date: istMinute(request.placedAt),
+        pickup_location: settings.pickupLocation,
+        comment: `Order ${request.orderNumber}`,
+        billing_customer_name: firstName,
+        billing_last_name: lastNames.join(' '),
+        // Shiprocket has no company field for the buyer; the courier reads it on the first address line.
+        billing_address: address.company === null ? address.line1 : `${address.company}, ${address.line1}`,
+        billing_address_2: address.line2 ?? '',
+        billing_city: address.city,
+        billing_pincode: address.postalCode,
+        billing_state: address.region ?? '',
+        billing_country: 'India',
+        billing_email: request.email,
+        billing_phone: indianPhone(address.phone),
+        shipping_is_billing: true,
+        order_items: request.items.map((item) => ({ name: item.name, sku: item.sku, units: item.units, selling_price: rupeesOf(item.unitPrice) })),
+        payment_method: request.cashOnDelivery ? 'COD' : 'Prepaid',
+        // Shiprocket does not add the items up, and for COD sub_total is what the courier collects.
+        sub_total: rupeesOf(request.cashOnDelivery ? request.collectAmount : itemsTotal),
+        length: DEFAULT_DIMENSION_CM,
+        breadth: DEFAULT_DIMENSION_CM,
+        height: DEFAULT_DIMENSION_CM,
+        weight: request.weightGrams / 1000
+      }
+    }
+    const body = bodyOf(call, await authorized(call))
+    const shipmentId = body.shipment_id
+    if (typeof shipmentId !== 'number' && typeof shipmentId !== 'string') {
+      // Shiprocket sometimes refuses with a 200 and a message.
+      const message = messageOf(body)
+      if (message !== null) throw new CarrierRefusedError(`Shiprocket refused the order: ${message}`, body)
+      throw new CarrierUnavailableError('Shiprocket answered the order without a shipment_id')
+    }
+    return Number(shipmentId)
+  }
+
+  async function createShipment (request: ShipmentRequest): Promise<CreatedShipment> {
+    requireRupees()
+    if (request.address.country !== 'IN') throw new CarrierRefusedError(`Shiprocket ships within India; this address is in ${request.address.country}`)
+    if (request.serviceId !== undefined && !/^\d+$/.test(request.serviceId)) throw new CarrierRefusedError(`${request.serviceId} is not a Shiprocket courier id`)
+    const shipmentId = awaitingAwb.get(request.reference) ?? await createOrder(request)
+    awaitingAwb.set(request.reference, shipmentId)
+    const call: Call = {
+      method: 'POST',
+      path: '/courier/assign/awb',
+      body: request.serviceId === undefined ? { shipment_id: shipmentId } : { shipment_id: shipmentId, courier_id: Number(request.serviceId) }
+    }
+    const body = bodyOf(call, await authorized(call))
+    const response = isRecord(body.response) ? body.response : {}
+    const data = isRecord(response.data) ? response.data : {}
+    const awb = textOf(data.awb_code)
+    if (body.awb_assign_status !== 1 || awb === null) {
+      const message = textOf(data.awb_assign_error) ?? messageOf(response) ?? messageOf(body) ?? 'no AWB was assigned'
+      throw new CarrierRefusedError(`Shiprocket assigned no AWB: ${message}`, body)
+    }
+    awaitingAwb.delete(request.reference)
+    return {
+      externalId: String(shipmentId),
+      trackingNumber: awb,
+      trackingUrl: `https://shiprocket.co/tracking/${encodeURIComponent(awb)}`,
+      service: textOf(data.courier_name) ?? 'Shiprocket'
+    }
+  }
+
+  async function track (trackingNumber: string): Promise<TrackingUpdate[]> {
+    const call: Call = { method: 'GET', path: `/courier/track/awb/${encodeURIComponent(trackingNumber)}` }
+    const body = bodyOf(call, await authorized(call))
+    // The single-AWB answer is `{ tracking_data }`; some accounts get it keyed by the AWB.
+    const keyed = body[trackingNumber]
+    const tracking = isRecord(body.tracking_data) ? body.tracking_data : isRecord(keyed) && isRecord(keyed.tracking_data) ? keyed.tracking_data : null
+    if (tracking === null) throw new CarrierUnavailableError('Shiprocket answered tracking without tracking_data')
+    const activities = Array.isArray(tracking.shipment_track_activities) ? tracking.shipment_track_activities : []
+    const updates: TrackingUpdate[] = []
+    // Shiprocket lists the newest first; reversed before the stable sort, scans in the same minute keep their order.
+    for (const activity of activities.toReversed()) {
+      if (!isRecord(activity)) continue
+      const occurredAt = fromIst(activity.date)
+      if (occurredAt === null) continue
+      const label = activity['sr-status-label']
+      updates.push({
+        trackingNumber,
+        status: shiprocketStatus(activity['sr-status'], label, activity.activity) ?? 'IN_TRANSIT',
+        description: textOf(activity.activity) ?? textOf(label) ?? textOf(activity.status) ?? '',
+        location: textOf(activity.location),
+        occurredAt
+      })
+    }
+    return updates.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())
+  }
+
+  function parseCallback (headers: Record<string, string | string[] | undefined>, body: unknown): TrackingUpdate {
+    const given = headerOf(headers, 'x-api-key')
+    // Hashes first: timingSafeEqual needs equal lengths, and comparing lengths would leak the token's.
+    // An empty configured token accepts nobody: Shiprocket's token is optional, ours is not.
+    if (given === null || settings.webhookToken === '' || !timingSafeEqual(sha256(given), webhookTokenHash)) {
+      throw new CallbackRejectedError('The callback does not carry the webhook token')
+    }
+    let payload = body
+    if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
+      try {
+        payload = JSON.parse(payload.toString())
+      } catch {
+        throw new CallbackRejectedError('The callback body is not JSON')
+      }
+    }
+    if (!isRecord(payload)) throw new CallbackRejectedError('The callback body is not a JSON object')
+    const awb = textOf(payload.awb)
+    if (awb === null) throw new CallbackRejectedError('The callback names no AWB')
+    const status = shiprocketStatus(payload.shipment_status_id, payload.shipment_status, payload.current_status)
+    if (status === null) throw new CallbackRejectedError('The callback carries no status')
+    const scans = (Array.isArray(payload.scans) ? payload.scans : []).filter(isRecord)
+    const dated = scans.map((scan) => ({ scan, at: fromIst(scan.date)?.getTime() ?? -Infinity }))
+    const newest = dated.reduce<typeof dated[number] | null>((latest, entry) => latest === null || entry.at >= latest.at ? entry : latest, null)
+    const occurredAt = fromIst(payload.current_timestamp) ?? (newest !== null && newest.at > -Infinity ? new Date(newest.at) : null)
+    if (occurredAt === null) throw new CallbackRejectedError('The callback carries no readable timestamp')
+    return {
+      trackingNumber: awb,
+      status,
+      description: textOf(payload.current_status) ?? textOf(payload.shipment_status) ?? status,
+      location: newest === null ? null : textOf(newest.scan.location),
+      occurredAt
+    }
+  }
+
+  return { id: 'shiprocket', rates, createShipment, track, parseCallback }
+}
