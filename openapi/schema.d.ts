@@ -7354,7 +7354,9 @@ export interface operations {
                  *       }
                  *     }
                  */
-                "application/json": Record<string, never>;
+                "application/json": {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
@@ -7505,7 +7507,9 @@ export interface operations {
                  *       "order_id": "01938f6e-3c2a-7b7e-9f1d-2b1a7c9e4d10"
                  *     }
                  */
-                "application/json": Record<string, never>;
+                "application/json": {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {

@@ -112,6 +112,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route takes raw bytes (its own content-type parser), not a JSON body. */
     binaryBody?: boolean
+    /** The route takes a body in a provider's own format (a payment or carrier callback), which its handler checks: its schema may be open. */
+    providerBody?: boolean
   }
 }
 
@@ -143,6 +145,7 @@ export default fp(async (app) => {
     if (route.schema?.operationId === undefined) return
     route.schema.querystring ??= NoQuerySchema
     for (const part of ['body', 'querystring'] as const) {
+      if (part === 'body' && route.config?.providerBody === true) continue
       const open = findOpenObject(route.schema[part])
       if (open !== undefined) throw new Error(`route ${String(route.method)} ${route.url}: its ${part} schema admits unknown properties at ${open}; declare additionalProperties: false`)
     }

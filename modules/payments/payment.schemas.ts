@@ -72,3 +72,6 @@ export type CodPaymentRequest = Static<typeof CodPaymentRequestSchema>
 export const ProviderEventAckSchema = Type.Object({ received: Type.Literal(true), duplicate: Type.Boolean() }, { additionalProperties: false })
 
 export const StripeEventHeadersSchema = Type.Object({ 'stripe-signature': Type.String({ maxLength: 2000 }) })
+
+/** Stripe's event as Stripe sent it: its signature, checked on the raw bytes, is what makes it trustworthy. */
+export const ProviderBodySchema = Type.Object({}, { additionalProperties: true })

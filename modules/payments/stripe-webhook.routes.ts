@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { problemResponses } from '../../openapi/shared.schemas.js'
 import { invalidField } from '../../plugins/problem.js'
-import { ProviderEventAckSchema, StripeEventHeadersSchema } from './payment.schemas.js'
+import { ProviderBodySchema, ProviderEventAckSchema, StripeEventHeadersSchema } from './payment.schemas.js'
 import { stripeNotConfigured, stripeSignatureInvalid } from './payments.errors.js'
 import type { PaymentSettings } from './payments.settings.js'
 import { receiveStripeEvent } from './stripe-events.service.js'
@@ -13,10 +13,11 @@ export const stripeWebhookRoutes: FastifyPluginAsyncTypebox<{ settings: PaymentS
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => { done(null, body) })
 
   app.post('/webhooks/stripe', {
-    config: { access: 'public', binaryBody: true },
+    config: { access: 'public', providerBody: true },
     schema: {
       operationId: 'receiveStripeEvent',
       headers: StripeEventHeadersSchema,
+      body: ProviderBodySchema,
       response: { 200: ProviderEventAckSchema, ...problemResponses(400, 404, 413, 415, 500) }
     }
   }, async (request) => {

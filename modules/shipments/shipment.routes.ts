@@ -34,7 +34,7 @@ export const shipmentRoutes: FastifyPluginAsyncTypebox<{ settings: ShipmentSetti
   }, async (request) => await updateShipment(request.em, settings, request.params.id, request.body))
 
   app.post('/webhooks/carriers/:carrier', {
-    config: { access: 'public' },
+    config: { access: 'public', providerBody: true },
     schema: {
       operationId: 'receiveCarrierCallback',
       params: CarrierParamsSchema,
