@@ -47,9 +47,10 @@ function summaryOf (order: Order, customer: OrderCustomer): AdminOrderSummary {
 function webhookEventsOf (order: Order, change: OrderChange): WebhookEventType[] {
   if (change.kind === 'placed') return ['order.placed']
   const events: WebhookEventType[] = []
-  if (order.status === 'SHIPPED') events.push('order.shipped')
-  if (order.status === 'DELIVERED' && change.from === 'SHIPPED') events.push('order.delivered')
-  if (order.status === 'CANCELLED') events.push('order.cancelled')
+  const moved = change.from !== order.status
+  if (moved && order.status === 'SHIPPED') events.push('order.shipped')
+  if (moved && order.status === 'DELIVERED' && change.from === 'SHIPPED') events.push('order.delivered')
+  if (moved && order.status === 'CANCELLED') events.push('order.cancelled')
   if (order.paymentStatus !== change.paymentBefore && order.paymentStatus === 'PAID') events.push('order.paid')
   if (change.refunded !== undefined) events.push('order.refunded')
   return events

@@ -303,10 +303,13 @@ export async function announceOrderUpdate (tx: EntityManager, settings: OrderSet
   return toOrder(settings, parts, byCustomer ? 'CUSTOMER' : 'STAFF')
 }
 
-/** The shop's own move of a locked order (a payment confirming it, a timeout cancelling it, its parcels shipping it). */
-export async function moveOrderAsShop (tx: EntityManager, settings: OrderSettings, order: OrderEntity, to: OrderStatus, note: string | null): Promise<void> {
+/**
+ * The shop's own move of a locked order (a payment confirming it, a timeout cancelling it, its parcels
+ * shipping it), recorded as made by `actor`: the staff member whose parcel shipped it, or the shop itself.
+ */
+export async function moveOrderAsShop (tx: EntityManager, settings: OrderSettings, order: OrderEntity, to: OrderStatus, note: string | null, actor: Actor = SYSTEM_ACTOR): Promise<void> {
   assertTransition(order, to, 'SYSTEM')
-  await applyTransition(tx, settings, order, to, SYSTEM_ACTOR, note)
+  await applyTransition(tx, settings, order, to, actor, note)
 }
 
 /** Whether the shop may move the order to `to` now. */

@@ -31,7 +31,7 @@ export const shipmentRoutes: FastifyPluginAsyncTypebox<{ settings: ShipmentSetti
       body: UpdateShipmentRequestSchema,
       response: { 200: ShipmentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
     }
-  }, async (request) => await updateShipment(request.em, settings, request.params.id, request.body))
+  }, async (request) => await updateShipment(request.em, settings, request.account!, request.params.id, request.body))
 
   app.post('/webhooks/carriers/:carrier', {
     config: { access: 'public', providerBody: true },

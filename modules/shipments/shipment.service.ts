@@ -4,7 +4,7 @@ import { uuidv7 } from 'uuidv7'
 import type { Account } from '../../plugins/auth.js'
 import { invalidField } from '../../plugins/problem.js'
 import { textOrNull } from '../../plugins/validation.js'
-import { actorOf } from '../auth/user.entity.js'
+import { actorOf, SYSTEM_ACTOR, type Actor } from '../auth/user.entity.js'
 import { OrderItem, type Order } from '../orders/order.entity.js'
 import { announceOrderUpdate, beforeChange, findOrder, lockOrder, moveOrderAsShop, shopMayMove, type OrderSettings } from '../orders/order.service.js'
 import { customerOf } from '../orders/order-notifications.service.js'
@@ -145,7 +145,7 @@ export async function createShipment (em: EntityManager, settings: ShipmentSetti
       const before = beforeChange(locked)
       await tx.flush()
       const { unshipped: left } = await unshippedUnits(tx, locked.id)
-      if ([...left.values()].every((units) => units === 0)) await moveOrderAsShop(tx, settings.orders, locked, 'SHIPPED', note)
+      if ([...left.values()].every((units) => units === 0)) await moveOrderAsShop(tx, settings.orders, locked, 'SHIPPED', note, actor)
       await announceOrderUpdate(tx, settings.orders, locked, before, note)
       return await viewOf(tx, shipment)
     })
@@ -161,7 +161,7 @@ export async function createShipment (em: EntityManager, settings: ShipmentSetti
  * to its newest step's status; `DELIVERED` is final. When every parcel of a shipped order is delivered, the
  * order is delivered. Returns whether anything was recorded.
  */
-async function recordStep (tx: EntityManager, settings: OrderSettings, order: Order, shipment: Shipment, step: TrackingStep): Promise<boolean> {
+async function recordStep (tx: EntityManager, settings: OrderSettings, order: Order, shipment: Shipment, step: TrackingStep, actor: Actor): Promise<boolean> {
   const { numAffectedRows } = await sql`insert into shipment_events (id, created_at, shipment_id, status, description, location, occurred_at, source)
     values (${uuidv7()}, now(), ${shipment.id}, ${step.status}, ${step.description.slice(0, 500)}, ${step.location?.slice(0, 200) ?? null}, ${step.occurredAt}, ${step.source})
     on conflict (shipment_id, status, occurred_at) do nothing`.execute(tx.getKysely())
@@ -175,7 +175,7 @@ async function recordStep (tx: EntityManager, settings: OrderSettings, order: Or
   await tx.flush()
   const undelivered = await tx.count(Shipment, { order: order.id, status: { $ne: 'DELIVERED' } })
   if (undelivered === 0 && shopMayMove(order, 'DELIVERED')) {
-    await moveOrderAsShop(tx, settings, order, 'DELIVERED', null)
+    await moveOrderAsShop(tx, settings, order, 'DELIVERED', null, actor)
     await announceOrderUpdate(tx, settings, order, before, null)
   }
   return true
@@ -189,7 +189,7 @@ async function lockShipment (tx: EntityManager, where: { id: string } | { carrie
 }
 
 /** Staff: corrects a parcel's tracking details and/or records a step of its journey. */
-export async function updateShipment (em: EntityManager, settings: ShipmentSettings, id: string, input: UpdateShipmentRequest): Promise<ShipmentView> {
+export async function updateShipment (em: EntityManager, settings: ShipmentSettings, account: Account, id: string, input: UpdateShipmentRequest): Promise<ShipmentView> {
   const stepFields = (['description', 'location', 'occurredAt'] as const).find((field) => input[field] !== undefined)
   if (input.status === undefined && stepFields !== undefined) throw invalidField(`/body/${stepFields}`, 'describes a step: send it with its status')
   const occurredAt = input.occurredAt === undefined ? new Date() : new Date(input.occurredAt)
@@ -207,7 +207,7 @@ export async function updateShipment (em: EntityManager, settings: ShipmentSetti
       if (input.status !== undefined) {
         await recordStep(tx, settings.orders, order, shipment, {
           status: input.status, description: input.description?.trim() ?? input.status.replaceAll('_', ' ').toLowerCase(), location: input.location?.trim() ?? null, occurredAt, source: 'STAFF'
-        })
+        }, actorOf(account))
       }
       await tx.flush()
       return await viewOf(tx, shipment)
@@ -233,7 +233,7 @@ export async function receiveCarrierCallback (em: EntityManager, settings: Shipm
   return await em.transactional(async (tx) => {
     const locked = await lockShipment(tx, { carrier: carrier.id, trackingNumber: update.trackingNumber })
     if (locked === null) return { applied: false }
-    const applied = await recordStep(tx, settings.orders, locked.order, locked.shipment, { ...update, source: 'CARRIER' })
+    const applied = await recordStep(tx, settings.orders, locked.order, locked.shipment, { ...update, source: 'CARRIER' }, SYSTEM_ACTOR)
     return { applied }
   })
 }

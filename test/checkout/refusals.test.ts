@@ -33,7 +33,7 @@ t.test('each refusal is a clear problem and writes nothing: no order, stock and 
   const refusals: Array<[string, unknown, number, string]> = [
     ['a total other than the one shown', { ...body, expectedTotal: usd(6000) }, 409, 'PRICE_CHANGED'],
     ['another currency', { ...body, expectedTotal: { amount: 6499, currency: 'EUR' } }, 400, 'VALIDATION_FAILED'],
-    ['card payments, not available yet', { ...body, paymentMethod: 'CARD' }, 409, 'PAYMENT_METHOD_UNAVAILABLE'],
+    ['card payments, in a shop without Stripe', { ...body, paymentMethod: 'CARD' }, 409, 'PAYMENT_METHOD_UNAVAILABLE'],
     ['both an address and an address id', { ...body, addressId: customer.id }, 400, 'VALIDATION_FAILED'],
     ['neither', { shippingMethodId: body.shippingMethodId, paymentMethod: 'COD', expectedTotal: body.expectedTotal }, 400, 'VALIDATION_FAILED'],
     ['a country that does not exist', { ...body, address: { ...US_ADDRESS, country: 'ZZ' } }, 400, 'VALIDATION_FAILED'],

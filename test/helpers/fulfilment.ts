@@ -45,11 +45,52 @@ export async function moveOrder (harness: ShopHarness, id: string, status: Order
   return data
 }
 
-/** Confirms, ships and delivers the order, as the admin. */
-export async function deliverOrder (harness: ShopHarness, id: string): Promise<AdminOrder> {
+export type Shipment = components['schemas']['Shipment']
+
+/** `POST /admin/orders/{id}/shipments` that must succeed: a `manual` parcel of the given units (every unit not yet shipped by default). */
+export async function shipItems (harness: ShopHarness, id: string, items?: Array<{ orderItemId: string, quantity: number }>, headers: Record<string, string> = harness.staff, extra: { service?: string, trackingNumber?: string, trackingUrl?: string, note?: string } = {}): Promise<Shipment> {
+  let parcel = items
+  if (parcel === undefined) {
+    const { data } = await harness.api.GET('/api/v1/admin/orders/{id}', { headers: harness.staff, params: { path: { id } } })
+    if (data === undefined) throw new Error(`reading order ${id} failed`)
+    const shipped = new Map<string, number>()
+    for (const shipment of data.order.shipments) for (const item of shipment.items) shipped.set(item.orderItemId, (shipped.get(item.orderItemId) ?? 0) + item.quantity)
+    parcel = data.order.items.map((item) => ({ orderItemId: item.id, quantity: item.quantity - (shipped.get(item.id) ?? 0) })).filter((item) => item.quantity > 0)
+  }
+  const { data, error } = await harness.api.POST('/api/v1/admin/orders/{id}/shipments', { headers, params: { path: { id } }, body: { carrier: 'manual', items: parcel, ...extra } })
+  if (data === undefined) throw new Error(`shipping ${id} failed: ${JSON.stringify(error)}`)
+  return data
+}
+
+/** Ships every unit of a confirmed order in one `manual` parcel: the order is `SHIPPED` afterwards. */
+export async function shipOrder (harness: ShopHarness, id: string, headers: Record<string, string> = harness.staff, note?: string): Promise<Shipment> {
+  return await shipItems(harness, id, undefined, headers, note === undefined ? {} : { note })
+}
+
+/** `PATCH /admin/shipments/{id}` marking the parcel delivered. */
+export async function markDelivered (harness: ShopHarness, shipmentId: string, headers: Record<string, string> = harness.staff): Promise<Shipment> {
+  const { data, error } = await harness.api.PATCH('/api/v1/admin/shipments/{id}', { headers, params: { path: { id: shipmentId } }, body: { status: 'DELIVERED' } })
+  if (data === undefined) throw new Error(`delivering ${shipmentId} failed: ${JSON.stringify(error)}`)
+  return data
+}
+
+/** Records the cash collected for a shipped cash-on-delivery order (its total). */
+export async function collectCash (harness: ShopHarness, id: string, headers: Record<string, string> = harness.staff): Promise<void> {
+  const { data: order } = await harness.api.GET('/api/v1/admin/orders/{id}', { headers: harness.staff, params: { path: { id } } })
+  if (order === undefined) throw new Error(`reading order ${id} failed`)
+  const { error } = await harness.api.POST('/api/v1/admin/orders/{id}/cod-payment', { headers: { ...headers, 'idempotency-key': `cash-${id}` }, params: { path: { id } }, body: { amount: order.order.total } })
+  if (error !== undefined) throw new Error(`recording the cash of ${id} failed: ${JSON.stringify(error)}`)
+}
+
+/** Confirms, ships (one manual parcel) and delivers the order, as the admin; with `paid`, the cash is collected at the door too. */
+export async function deliverOrder (harness: ShopHarness, id: string, options: { paid?: boolean } = {}): Promise<AdminOrder> {
   await moveOrder(harness, id, 'CONFIRMED')
-  await moveOrder(harness, id, 'SHIPPED')
-  return await moveOrder(harness, id, 'DELIVERED')
+  const shipment = await shipOrder(harness, id)
+  if (options.paid === true) await collectCash(harness, id)
+  await markDelivered(harness, shipment.id)
+  const { data } = await harness.api.GET('/api/v1/admin/orders/{id}', { headers: harness.staff, params: { path: { id } } })
+  if (data === undefined) throw new Error(`reading order ${id} failed`)
+  return data
 }
 
 /** The variant's whole stock history as staff list it, newest first, across pages of `limit`. */

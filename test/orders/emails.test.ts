@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import type { ParsedMail } from 'mailparser'
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp.js'
 import { addToCart, buildShop, checkoutBody, createCustomer, createCustomers, idempotencyKey, placeOrder, secondInstance, sellable, type ShopHarness } from '../helpers/shop.js'
-import { deliverOrder, moveOrder } from '../helpers/fulfilment.js'
+import { deliverOrder, markDelivered, moveOrder, shipItems } from '../helpers/fulfilment.js'
 
 const SHOP = { SHOP_NAME: 'Walnut & Co', STOREFRONT_URL: 'https://shop.example.com/' }
 
@@ -46,10 +46,12 @@ t.test('the customer hears about every step of an order, in text and HTML, with 
 
   await moveOrder(harness, order.id, 'CONFIRMED')
   t.match(await harness.smtp.nextMessage(customer.email), { subject: `Your order is confirmed (order ${order.number})`, text: /is confirmed, and we are preparing it/ })
-  const shipped = await harness.api.PATCH('/api/v1/admin/orders/{id}', { headers: harness.staff, params: { path: { id: order.id } }, body: { status: 'SHIPPED', note: 'DHL parcel 00340434161094042557' } })
-  t.equal(shipped.response.status, 200)
-  t.match(await harness.smtp.nextMessage(customer.email), { subject: `Your order is on its way (order ${order.number})`, text: /has shipped to Springfield\.[\s\S]*Note from the shop: DHL parcel 00340434161094042557/ })
-  await moveOrder(harness, order.id, 'DELIVERED')
+  const parcel = await shipItems(harness, order.id, undefined, harness.staff, { service: 'DHL Express', trackingNumber: '00340434161094042557', trackingUrl: 'https://www.dhl.com/track?id=00340434161094042557', note: 'Handle with care' })
+  const shippedMail = await harness.smtp.nextMessage(customer.email)
+  t.match(shippedMail, { subject: `Your order is on its way (order ${order.number})`, text: /has shipped to Springfield\.[\s\S]*Note from the shop: Handle with care/ })
+  t.match(shippedMail.text, /DHL Express[\s\S]*00340434161094042557/, 'the parcel and its tracking number')
+  t.match(shippedMail.text, 'https://www.dhl.com/track?id=00340434161094042557', 'and where to follow it')
+  await markDelivered(harness, parcel.id)
   t.match(await harness.smtp.nextMessage(customer.email), { subject: `Your order was delivered (order ${order.number})`, text: /ask to return items within 14 days/ })
 
   const item = order.items[0]?.id ?? ''

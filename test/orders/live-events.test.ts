@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { EventSource } from 'eventsource'
 import { buildShop, createCustomer, placeOrder, secondInstance, sellable, type Customer, type ShopHarness } from '../helpers/shop.js'
-import { moveOrder } from '../helpers/fulfilment.js'
+import { collectCash, markDelivered, moveOrder, shipOrder } from '../helpers/fulfilment.js'
 import { isOpen, openEventStream, type EventStreamClient, type StreamEvent } from '../helpers/event-stream.js'
 import { problem, ISO_INSTANT } from '../helpers/problems.js'
 import type { Env } from '../helpers/build.js'
@@ -61,14 +61,15 @@ t.test('a customer follows their own orders: placed, then each status change, wi
   t.match(confirmed, { type: 'order.status_changed', data: { order: { id: order.id, status: 'CONFIRMED' }, previousStatus: 'PENDING', previousPaymentStatus: null } })
   t.ok(BigInt(confirmed.id ?? 0) > BigInt(placed.id ?? 0), 'ids increase')
 
-  await moveOrder(harness, order.id, 'SHIPPED')
-  await moveOrder(harness, order.id, 'DELIVERED')
+  const parcel = await shipOrder(harness, order.id)
+  await collectCash(harness, order.id)
+  await markDelivered(harness, parcel.id)
   const shipped = await events.next()
-  const delivered = await events.next()
   const paid = await events.next()
+  const delivered = await events.next()
   t.match(shipped.data, { order: { status: 'SHIPPED' }, previousStatus: 'CONFIRMED' })
+  t.match(paid.data, { type: 'order.payment_changed', order: { status: 'SHIPPED', paymentStatus: 'PAID' }, previousStatus: null, previousPaymentStatus: 'UNPAID' }, 'the cash collected at the door is a payment change')
   t.match(delivered.data, { type: 'order.status_changed', order: { status: 'DELIVERED', paymentStatus: 'PAID' }, previousStatus: 'SHIPPED' })
-  t.match(paid.data, { type: 'order.payment_changed', order: { status: 'DELIVERED', paymentStatus: 'PAID' }, previousStatus: null, previousPaymentStatus: 'UNPAID' }, 'cash collected on delivery is a payment change')
 
   await sleep(300)
   t.notOk(events.events.some((event) => event.data.order.id === othersOrder.id), "another customer's order never shows")

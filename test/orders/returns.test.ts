@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ISO_INSTANT, problem, UUID_V7, validationProblem } from '../helpers/problems.js'
 import { addToCart, buildShop, createCustomers, idempotencyKey, placeOrder, sellable, stockOf, type Order, type ShopHarness } from '../helpers/shop.js'
-import { adminOf, between, deliverOrder, moveOrder, orderEntries, stockHistory } from '../helpers/fulfilment.js'
+import { adminOf, between, deliverOrder, moveOrder, orderEntries, shipOrder, stockHistory } from '../helpers/fulfilment.js'
 
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000'
 
@@ -88,7 +88,7 @@ t.test('an admin rejects a return: nothing restocks, the order is delivered agai
   const [customer] = await createCustomers(harness, 1)
   const order = await placeOrder(harness, customer!, stool.variantId, 2)
   const line = order.items[0]!
-  await deliverOrder(harness, order.id)
+  await deliverOrder(harness, order.id, { paid: true })
 
   const first = await askToReturn(harness, customer!.headers, order.id, { items: [{ orderItemId: line.id, quantity: 2 }], reason: 'Scratched' })
   t.equal(first.response.status, 201)
@@ -152,7 +152,7 @@ t.test('refused return requests: before delivery, more than was bought, an item 
   const pending = await placeOrder(harness, customer!, stool.variantId, 1)
   const shipped = await placeOrder(harness, customer!, stool.variantId, 1)
   await moveOrder(harness, shipped.id, 'CONFIRMED')
-  await moveOrder(harness, shipped.id, 'SHIPPED')
+  await shipOrder(harness, shipped.id)
   const cancelled = await placeOrder(harness, customer!, stool.variantId, 1)
   await moveOrder(harness, cancelled.id, 'CANCELLED')
   const order = await placeOrder(harness, customer!, stool.variantId, 2)
@@ -165,8 +165,8 @@ t.test('refused return requests: before delivery, more than was bought, an item 
   const stock = await stockOf(harness, stool.variantId)
 
   const notYet: Array<[string, Order, string]> = [
-    ['pending', pending, 'The order is PENDING: it cannot move to RETURN_REQUESTED (here, or by you). From PENDING it may move to CONFIRMED (ADMIN, MODERATOR), CANCELLED (CUSTOMER, ADMIN, MODERATOR).'],
-    ['shipped', shipped, 'The order is SHIPPED: it cannot move to RETURN_REQUESTED (here, or by you). From SHIPPED it may move to DELIVERED (ADMIN, MODERATOR).'],
+    ['pending', pending, 'The order is PENDING: it cannot move to RETURN_REQUESTED (here, or by you). From PENDING it may move to CONFIRMED (ADMIN, MODERATOR), CANCELLED (CUSTOMER, ADMIN, MODERATOR, SYSTEM).'],
+    ['shipped', shipped, 'The order is SHIPPED: it cannot move to RETURN_REQUESTED (here, or by you). From SHIPPED it may move to DELIVERED (SYSTEM).'],
     ['cancelled', cancelled, 'The order is CANCELLED: it can no longer change status.']
   ]
   for (const [what, early, detail] of notYet) {

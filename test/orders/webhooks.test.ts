@@ -29,10 +29,10 @@ t.test('integrators hear of an order placed, shipped, delivered and paid, with t
   const customer = await createCustomer(harness)
   const product = await sellable(harness)
   const order = await placeOrder(harness, customer, product.variantId, 2)
-  await deliverOrder(harness, order.id)
+  await deliverOrder(harness, order.id, { paid: true })
 
   const events = await settledEvents(receiver, secret, 4)
-  t.same(events.map((event) => event.type), ['order.placed', 'order.shipped', 'order.delivered', 'order.paid'], 'confirming is no integration event; cash collected on delivery is a payment')
+  t.same(events.map((event) => event.type), ['order.placed', 'order.shipped', 'order.paid', 'order.delivered'], 'confirming is no integration event; the cash collected at the door is a payment')
   t.equal(new Set(events.map((event) => event.id)).size, 4, 'each event has its own id')
   const placed = events[0]
   t.match(placed?.data, { order: { id: order.id, number: order.number, status: 'PENDING', total: order.total, items: [{ variantId: product.variantId, quantity: 2 }] }, customer: { id: customer.id, email: customer.email, name: 'Test Customer' } })
