@@ -110,8 +110,12 @@ export async function applyIntent (tx: EntityManager, settings: PaymentSettings,
   Object.assign(payment, { status: 'SUCCEEDED', amountReceived: intent.amountReceived, failureCode: null, failureMessage: null })
   await tx.flush()
   const ledger = await ledgerOf(tx, order.id)
-  const owed = order.status !== 'CANCELLED' && ledger.paid - payment.amountReceived < order.total
-  const refunds = owed ? [] : [await reserveRefund(tx, order, { amount: payment.amountReceived, reason: 'OVERPAYMENT', actor: SYSTEM_ACTOR, sourceKey: `overpayment:${payment.id}`, paymentId: payment.id }, ledger)]
+  const cancelled = order.status === 'CANCELLED'
+  const owed = !cancelled && ledger.paid - payment.amountReceived < order.total
+  // The same source key as the cancellation's own refunds, so that the two paths refund a payment once.
+  const refunds = owed
+    ? []
+    : [await reserveRefund(tx, order, { amount: payment.amountReceived, reason: cancelled ? 'CANCELLATION' : 'OVERPAYMENT', actor: SYSTEM_ACTOR, sourceKey: `${cancelled ? 'cancellation' : 'overpayment'}:${payment.id}`, paymentId: payment.id }, ledger)]
   order.paymentStatus = paymentStatusOf(order, ledger)
   if (owed && shopMayMove(order, 'CONFIRMED')) await moveOrderAsShop(tx, settings.orders, order, 'CONFIRMED', 'Paid by card')
   await announceOrderUpdate(tx, settings.orders, order, before, null)

@@ -185,3 +185,19 @@ t.test('a bad value in .env is reported like any other', async (t) => {
   t.type(error, ConfigError)
   t.equal(error.message, 'Invalid configuration: PORT must be integer')
 })
+
+t.test('payments and carriers: Stripe needs its webhook secret, Shiprocket its whole account, INR, and a callback name it accepts', async (t) => {
+  const shiprocket = { SHIPROCKET_EMAIL: 'api@shop.example', SHIPROCKET_PASSWORD: 'secret', SHIPROCKET_PICKUP_POSTCODE: '560001', SHIPROCKET_WEBHOOK_TOKEN: 'a-long-webhook-token-1234', SHOP_CURRENCY: 'INR' }
+  const refused: Array<[Record<string, string>, string]> = [
+    [{ STRIPE_SECRET_KEY: 'sk_test_123' }, 'Invalid configuration: STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set (payments are confirmed by signed webhooks)'],
+    [{ STRIPE_SECRET_KEY: 'pk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_1' }, 'Invalid configuration: STRIPE_SECRET_KEY must match pattern "^(sk|rk)_"'],
+    [{ SHIPROCKET_EMAIL: 'api@shop.example', SHOP_CURRENCY: 'INR' }, 'Invalid configuration: SHIPROCKET_PASSWORD, SHIPROCKET_PICKUP_POSTCODE, SHIPROCKET_WEBHOOK_TOKEN are required when SHIPROCKET_EMAIL is set'],
+    [{ ...shiprocket, SHOP_CURRENCY: 'USD' }, 'Invalid configuration: Shiprocket quotes and collects in INR, so SHOP_CURRENCY must be INR when SHIPROCKET_EMAIL is set'],
+    [{ ...shiprocket, SHIPROCKET_CALLBACK_SLUG: 'sr-updates' }, 'Invalid configuration: SHIPROCKET_CALLBACK_SLUG must not be "manual", nor contain "shiprocket", "kartrocket", "sr" or "kr" (Shiprocket refuses such callback URLs)'],
+    [{ COD_MAX_AMOUNT: '-1' }, 'Invalid configuration: COD_MAX_AMOUNT must be >= 0'],
+    [{ PAYMENT_TIMEOUT_MINUTES: '0' }, 'Invalid configuration: PAYMENT_TIMEOUT_MINUTES must be >= 1']
+  ]
+  for (const [env, message] of refused) t.equal(configError(env).message, message, JSON.stringify(env))
+  const config = loadConfig({ ...shiprocket, STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_abc', COD_MAX_AMOUNT: '50000' }, { dotenv: false })
+  t.match(config, { PAYMENT_TIMEOUT_MINUTES: 30, COD_MAX_AMOUNT: 50_000, SHIPROCKET_CALLBACK_SLUG: 'courier-updates', CARRIER_RATE_TIMEOUT_MS: 3000, SHIPPING_DEFAULT_WEIGHT_GRAMS: 500 })
+})
