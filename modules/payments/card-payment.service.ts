@@ -39,8 +39,9 @@ export async function submitPaymentIntent (settings: PaymentSettings, paymentId:
       idempotencyKey: `payment-intent:${payment.id}`
     })
     const { numAffectedRows } = await sql`update payments set external_id = ${intent.id}, client_secret = ${intent.clientSecret}, updated_at = now(), version = version + 1
-      where id = ${payment.id} and status = 'PENDING' and external_id is null`.execute(db)
-    // Settled meanwhile (the order was cancelled): the intent nobody will pay is cancelled at once.
+      where id = ${payment.id} and status = 'PENDING' and (external_id is null or external_id = ${intent.id})`.execute(db)
+    // Settled meanwhile (the order was cancelled): the intent nobody will pay is cancelled at once. (Stripe's
+    // own event about the new intent may have recorded its id first: that is the same intent, and it stays.)
     if (numAffectedRows === 0n) await settings.gateway.cancelPaymentIntent(intent.id, `cancel:${payment.id}`).catch(() => undefined)
     return numAffectedRows !== 0n
   } catch (error) {
