@@ -57,16 +57,13 @@ export const OrderPaymentsSchema = Type.Object({
 }, { additionalProperties: false })
 export type OrderPayments = Static<typeof OrderPaymentsSchema>
 
-export const CreateRefundRequestSchema = Type.Object({
-  amount: PriceInputSchema,
-  note: Type.Optional(Type.String({ maxLength: 500 }))
-}, { additionalProperties: false })
+/** A sum of money moved by staff, and why: a refund, the cash collected on delivery. */
+const amountAndNote = { amount: PriceInputSchema, note: Type.Optional(Type.String({ maxLength: 500 })) }
+
+export const CreateRefundRequestSchema = Type.Object(amountAndNote, { additionalProperties: false })
 export type CreateRefundRequest = Static<typeof CreateRefundRequestSchema>
 
-export const CodPaymentRequestSchema = Type.Object({
-  amount: PriceInputSchema,
-  note: Type.Optional(Type.String({ maxLength: 500 }))
-}, { additionalProperties: false })
+export const CodPaymentRequestSchema = Type.Object(amountAndNote, { additionalProperties: false })
 export type CodPaymentRequest = Static<typeof CodPaymentRequestSchema>
 
 export const ProviderEventAckSchema = Type.Object({ received: Type.Literal(true), duplicate: Type.Boolean() }, { additionalProperties: false })
