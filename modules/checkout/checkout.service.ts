@@ -81,7 +81,7 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
   const placed = await retryOnConflict(em, async (tx) => {
     attempts++
     const { cart, lines, subtotal } = await lockCartForCheckout(tx, account.id)
-    const parcel = { postalCode: address.postalCode, lines: lines.map((line) => ({ variantId: line.variant_id, quantity: line.quantity })), cashOnDelivery: input.paymentMethod === 'COD' }
+    const parcel = { postalCode: address.postalCode, lines: lines.map((line) => ({ variantId: line.variant_id, quantity: line.quantity })) }
     const shipping = await shippingQuote(tx, settings.shipping, input.shippingMethodId, address.country, subtotal, parcel)
     const total = subtotal + shipping.price
     if (total !== expected) throw priceChanged(toCart(settings.cart, cart, lines), total, expected)

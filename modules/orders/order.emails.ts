@@ -3,6 +3,7 @@ import { composeEmail, type EmailBlock } from '../../plugins/mail-layout.js'
 import { formatMoney } from '../../plugins/money.js'
 import type { Money } from '../../openapi/shared.schemas.js'
 import type { Order } from './order.schemas.js'
+import { orderItemName } from './order-items.js'
 
 /** Every email about an order, in one place: what the customer hears at each step. */
 
@@ -27,7 +28,7 @@ export interface ShipmentDetails {
 function items (order: Order): EmailBlock {
   return {
     table: order.items.map((item) => [
-      `${item.quantity} × ${item.productName}${item.variantTitle === '' || item.variantTitle === 'Default' ? '' : ` (${item.variantTitle})`}`,
+      `${item.quantity} × ${orderItemName(item)}`,
       formatMoney(item.lineTotal)
     ])
   }

@@ -2,3 +2,4 @@
 export { OrderSchema, PaymentMethodSchema, type Order } from './order.schemas.js'
 export { orderSettingsOf } from './orders.context.js'
 export { ORDER_CANCELLED_TOPIC, RETURN_ACCEPTED_TOPIC, type OrderCancelled, type ReturnAccepted } from './order-topics.js'
+export { orderItemName } from './order-items.js'

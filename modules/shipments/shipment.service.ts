@@ -8,6 +8,7 @@ import { actorOf, SYSTEM_ACTOR, type Actor } from '../auth/user.entity.js'
 import { OrderItem, type Order } from '../orders/order.entity.js'
 import { announceOrderUpdate, beforeChange, findOrder, lockOrder, moveOrderAsShop, shopMayMove, type OrderSettings } from '../orders/order.service.js'
 import { customerOf } from '../orders/order-notifications.service.js'
+import { orderItemName } from '../orders/orders.contract.js'
 import { CallbackRejectedError, CarrierRefusedError, CarrierUnavailableError, type Carrier, type CreatedShipment, type TrackingStatus } from './carrier.js'
 import { parcelWeight } from './carrier-rates.service.js'
 import { Shipment, ShipmentEvent } from './shipment.entity.js'
@@ -63,25 +64,30 @@ function carrierOf (settings: ShipmentSettings, input: CreateShipmentRequest): C
 }
 
 /** Books the parcel with its carrier, outside any transaction (no lock waits on the carrier). */
-async function book (em: EntityManager, settings: ShipmentSettings, carrier: Carrier, order: Order, id: string, input: CreateShipmentRequest, items: OrderItem[], firstParcel: boolean): Promise<CreatedShipment> {
+async function book (em: EntityManager, settings: ShipmentSettings, carrier: Carrier, order: Order, parcelNumber: number, input: CreateShipmentRequest, items: OrderItem[]): Promise<CreatedShipment> {
   const wanted = new Map(input.items.map((item) => [item.orderItemId, item.quantity]))
   const parcel = items.filter((item) => wanted.has(item.id))
   const weightGrams = await parcelWeight(em, settings.defaultWeightGrams, parcel.map((item) => ({ variantId: item.variant.id, quantity: wanted.get(item.id) ?? 0 })))
   const value = parcel.reduce((sum, item) => sum + Math.floor((item.lineTotal - item.discount) * (wanted.get(item.id) ?? 0) / item.quantity), 0)
   try {
     return await carrier.createShipment({
-      reference: id,
+      // Stable across retries of the same parcel, so that a carrier that booked it already books it once.
+      reference: `${order.number}-${parcelNumber}`,
       orderNumber: order.number,
       placedAt: order.placedAt,
       address: order.shippingAddress,
       email: (await customerOf(em, order.customer.id)).email,
-      items: parcel.map((item) => ({ name: `${item.productName} ${item.variantTitle}`.trim(), sku: item.sku, units: wanted.get(item.id) ?? 0, unitPrice: item.unitPrice })),
+      items: parcel.map((item) => ({ name: orderItemName(item), sku: item.sku, units: wanted.get(item.id) ?? 0, unitPrice: item.unitPrice })),
       cashOnDelivery: order.paymentMethod === 'COD',
       // The courier of the first parcel collects the shipping with its items' value.
-      collectAmount: value + (firstParcel ? order.shippingTotal : 0),
+      collectAmount: value + (parcelNumber === 1 ? order.shippingTotal : 0),
       weightGrams: Math.max(1, weightGrams),
       ...(input.serviceId === undefined ? {} : { serviceId: input.serviceId }),
-      typed: { ...(input.service === undefined ? {} : { service: input.service }), ...(input.trackingNumber === undefined ? {} : { trackingNumber: input.trackingNumber }), ...(input.trackingUrl === undefined ? {} : { trackingUrl: input.trackingUrl }) }
+      typed: {
+        ...(input.service === undefined ? {} : { service: input.service.trim() }),
+        ...(input.trackingNumber === undefined ? {} : { trackingNumber: input.trackingNumber.trim() }),
+        ...(input.trackingUrl === undefined ? {} : { trackingUrl: input.trackingUrl.trim() })
+      }
     })
   } catch (error) {
     if (error instanceof CarrierUnavailableError) throw carrierUnavailable(carrier.id)
@@ -110,7 +116,7 @@ export async function createShipment (em: EntityManager, settings: ShipmentSetti
   const { items, unshipped } = await unshippedUnits(em, order.id)
   assertShippable(order, unshipped, input)
   const id = uuidv7()
-  const booked = await book(em, settings, carrier, order, id, input, items, [...unshipped.values()].reduce((a, b) => a + b, 0) === items.reduce((sum, item) => sum + item.quantity, 0))
+  const booked = await book(em, settings, carrier, order, await em.count(Shipment, { order: order.id }) + 1, input, items)
   const note = textOrNull(input.note)
   try {
     return await em.fork().transactional(async (tx) => {

@@ -26,7 +26,6 @@ export function shippingSettingsOf (config: AppConfig, log: { warn: (details: ob
 export interface CartParcel {
   postalCode: string | null
   lines: Array<{ variantId: string, quantity: number }>
-  cashOnDelivery: boolean
 }
 
 const notFound = (): ProblemError => new ProblemError(404, 'NOT_FOUND', 'No shipping method has this id.')
@@ -67,8 +66,9 @@ type PriceSource = 'FLAT' | 'CARRIER' | 'FALLBACK'
 async function priceFor (em: EntityManager, settings: ShippingSettings, method: ShippingMethodEntity, country: string, subtotal: number, parcel: CartParcel): Promise<{ price: number, source: PriceSource }> {
   if (method.freeAbove != null && subtotal >= method.freeAbove) return { price: 0, source: 'FLAT' }
   if (method.pricing !== 'CARRIER_CALCULATED' || method.carrier == null) return { price: method.price, source: 'FLAT' }
+  // Quoted as prepaid: the cart's listing does not know yet how it will be paid, and checkout must charge what it showed.
   const quote = await settings.quoter.cheapest(method.carrier, {
-    postalCode: parcel.postalCode, country, weightGrams: await parcelWeight(em, settings.defaultWeightGrams, parcel.lines), cashOnDelivery: parcel.cashOnDelivery, declaredValue: subtotal
+    postalCode: parcel.postalCode, country, weightGrams: await parcelWeight(em, settings.defaultWeightGrams, parcel.lines), cashOnDelivery: false, declaredValue: subtotal
   })
   return quote === null ? { price: method.price, source: 'FALLBACK' } : { price: quote, source: 'CARRIER' }
 }
