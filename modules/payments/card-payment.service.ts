@@ -149,7 +149,14 @@ export async function settleCancelledOrder (settings: PaymentSettings, orderId: 
 async function cancelIntent (settings: PaymentSettings, paymentId: string): Promise<GatewayIntent | undefined> {
   const payment = await settings.fork().findOneOrFail(Payment, { id: paymentId })
   if (settings.gateway === null || payment.externalId == null || payment.status !== 'PENDING') return undefined
-  const intent = await settings.gateway.cancelPaymentIntent(payment.externalId, `cancel:${payment.id}`)
+  let intent: GatewayIntent
+  try {
+    intent = await settings.gateway.cancelPaymentIntent(payment.externalId, `cancel:${payment.id}`)
+  } catch (error) {
+    if (!(error instanceof GatewayRefusedError)) throw error
+    // Stripe knows no such intent to cancel (it cancels a succeeded one by answering with it): nothing can be paid with it.
+    intent = { id: payment.externalId, amount: payment.amount, amountReceived: 0, currency: payment.currency, status: 'CANCELLED', clientSecret: null, failure: { code: error.code, message: error.message }, metadata: {} }
+  }
   const { refunds } = await settings.fork().transactional(async (tx) => {
     const order = await lockOrder(tx, payment.order.id)
     return await applyIntent(tx, settings, order, await tx.findOneOrFail(Payment, { id: paymentId }), intent)
