@@ -23,8 +23,9 @@ import { OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSch
 import { IdempotencyKeySchema } from './plugins/idempotency-key.entity.js'
 import { LiveEventSchema } from './plugins/live-event.entity.js'
 import { EventTicketSchema } from './modules/auth/event-ticket.entity.js'
-import { PaymentSchema, RefundSchema, PaymentEventSchema } from './modules/payments/payment.entity.js'
-import { ShipmentSchema, ShipmentEventSchema } from './modules/shipments/shipment.entity.js'
+import { PaymentSchema, RefundSchema } from './modules/orders/payment.entity.js'
+import { PaymentEventSchema } from './modules/payments/payment-event.entity.js'
+import { ShipmentSchema, ShipmentEventSchema } from './modules/orders/shipment.entity.js'
 import { WebhookEndpointSchema } from './modules/webhooks/webhook.entity.js'
 import { WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema } from './modules/webhooks/webhook-delivery.entity.js'
 

@@ -4,8 +4,8 @@ import { ActorSchema } from '../auth/auth.contract.js'
 import { ACTOR_ROLES } from '../auth/user.entity.js'
 import { PriceInputSchema } from '../catalog/catalog.contract.js'
 import { postalAddressFields } from '../customers/customers.contract.js'
-import { PaymentSchema, RefundSchema } from '../payments/payments.contract.js'
-import { ShipmentSchema } from '../shipments/shipments.contract.js'
+import { PaymentSchema, RefundSchema } from './order-parts.schemas.js'
+import { ShipmentSchema } from './order-parts.schemas.js'
 import { ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES, RETURN_STATUSES } from './order.entity.js'
 
 /** Mirrors of openapi/components/orders.yaml: orders, their history and returns. */

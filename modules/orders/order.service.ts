@@ -10,10 +10,10 @@ import { lockRowsForChange } from '../../plugins/db/row-locks.js'
 import { isUuid, type Money, type PageQuery } from '../../openapi/shared.schemas.js'
 import { actorOf, SYSTEM_ACTOR, type Actor, type ActorRole } from '../auth/user.entity.js'
 import { returnStock } from '../inventory/inventory.service.js'
-import { Payment as PaymentEntity, Refund as RefundEntity } from '../payments/payment.entity.js'
-import { toPayment, toRefund } from '../payments/payments.contract.js'
-import { Shipment as ShipmentEntity, ShipmentEvent as ShipmentEventEntity } from '../shipments/shipment.entity.js'
-import { toShipment } from '../shipments/shipments.contract.js'
+import { Payment as PaymentEntity, Refund as RefundEntity } from './payment.entity.js'
+import { toPayment, toRefund } from './order-parts.js'
+import { Shipment as ShipmentEntity, ShipmentEvent as ShipmentEventEntity } from './shipment.entity.js'
+import { toShipment } from './order-parts.js'
 import {
   Order as OrderEntity, OrderItem as OrderItemEntity, OrderStatusChange as OrderStatusChangeEntity, ReturnRequest as ReturnRequestEntity,
   type OrderStatus, type PaymentStatus

@@ -1,41 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IdSchema, MoneySchema, Nullable, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
-import { ActorSchema } from '../auth/auth.contract.js'
 import { PriceInputSchema } from '../catalog/catalog.contract.js'
-import { PAYMENT_EVENT_OUTCOMES, PAYMENT_PROVIDERS, PAYMENT_RECORD_STATUSES, REFUND_REASONS, REFUND_STATUSES } from './payment.entity.js'
+import { PaymentSchema, RefundSchema } from '../orders/orders.contract.js'
+import { PAYMENT_EVENT_OUTCOMES } from './payment-event.entity.js'
 
 /** Mirrors of openapi/components/payments.yaml. */
 
 const NullableText = Nullable(Type.String())
-
-export const PaymentSchema = Type.Object({
-  id: IdSchema,
-  provider: StringEnum(PAYMENT_PROVIDERS),
-  externalId: NullableText,
-  amount: MoneySchema,
-  amountReceived: MoneySchema,
-  status: StringEnum(PAYMENT_RECORD_STATUSES),
-  clientSecret: NullableText,
-  failure: Nullable(Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: false })),
-  attention: NullableText,
-  createdAt: TimestampSchema,
-  updatedAt: TimestampSchema
-}, { additionalProperties: false })
-export type PaymentView = Static<typeof PaymentSchema>
-
-export const RefundSchema = Type.Object({
-  id: IdSchema,
-  paymentId: IdSchema,
-  amount: MoneySchema,
-  status: StringEnum(REFUND_STATUSES),
-  reason: StringEnum(REFUND_REASONS),
-  note: NullableText,
-  failureReason: NullableText,
-  by: ActorSchema,
-  createdAt: TimestampSchema,
-  updatedAt: TimestampSchema
-}, { additionalProperties: false })
-export type RefundView = Static<typeof RefundSchema>
 
 export const PaymentEventSchema = Type.Object({
   eventId: Type.String(),

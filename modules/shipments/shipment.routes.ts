@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { IdempotencyHeadersSchema, IdParamsSchema, problemResponses } from '../../openapi/shared.schemas.js'
 import { STAFF_ROLES } from '../auth/user.entity.js'
 import { CarrierCallbackAckSchema, CarrierParamsSchema, CreateShipmentRequestSchema, UpdateShipmentRequestSchema } from './shipment.schemas.js'
-import { ShipmentSchema } from './shipments.contract.js'
+import { ShipmentSchema } from '../orders/orders.contract.js'
 import { createShipment, receiveCarrierCallback, updateShipment, type ShipmentSettings } from './shipment.service.js'
 
 const STAFF = { access: { roles: STAFF_ROLES } } as const

@@ -1,46 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IdSchema, Nullable, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
-import { TRACKING_STATUSES } from './carrier.js'
-import { TRACKING_SOURCES } from './shipment.entity.js'
+import { TimestampSchema } from '../../openapi/shared.schemas.js'
+import { ShippedItemSchema, TrackingStatusSchema } from '../orders/orders.contract.js'
+import { CarrierIdSchema } from '../shipping/shipping.contract.js'
 
-/** Mirrors of openapi/components/shipments.yaml. */
+/** Mirrors of openapi/components/shipments.yaml: what staff and carriers send about parcels. */
 
-export const CARRIER_IDS = ['manual', 'shiprocket'] as const
-export type CarrierId = typeof CARRIER_IDS[number]
-export const CarrierIdSchema = StringEnum(CARRIER_IDS)
-export const TrackingStatusSchema = StringEnum(TRACKING_STATUSES)
-
-const NullableText = Nullable(Type.String())
 const TrackingNumberSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._/-]*$' })
 const TrackingUrlSchema = Type.String({ maxLength: 2048, pattern: '^https?://' })
 const ServiceSchema = Type.String({ minLength: 1, maxLength: 200 })
-
-export const ShippedItemSchema = Type.Object({
-  orderItemId: IdSchema,
-  quantity: Type.Integer({ minimum: 1, maximum: 1000 })
-}, { additionalProperties: false })
-
-export const ShipmentSchema = Type.Object({
-  id: IdSchema,
-  orderId: IdSchema,
-  carrier: CarrierIdSchema,
-  service: NullableText,
-  trackingNumber: NullableText,
-  trackingUrl: NullableText,
-  status: TrackingStatusSchema,
-  items: Type.Array(ShippedItemSchema),
-  events: Type.Array(Type.Object({
-    status: TrackingStatusSchema,
-    description: Type.String(),
-    location: NullableText,
-    occurredAt: TimestampSchema,
-    source: StringEnum(TRACKING_SOURCES)
-  }, { additionalProperties: false })),
-  deliveredAt: Nullable(TimestampSchema),
-  createdAt: TimestampSchema,
-  updatedAt: TimestampSchema
-}, { additionalProperties: false })
-export type ShipmentView = Static<typeof ShipmentSchema>
 
 export const CreateShipmentRequestSchema = Type.Object({
   carrier: CarrierIdSchema,

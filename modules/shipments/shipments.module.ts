@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { orderSettingsOf } from '../orders/orders.contract.js'
 import { shipmentRoutes } from './shipment.routes.js'
-import { carriersOf } from './shipments.context.js'
+import { carriersOf } from '../shipping/carriers.service.js'
 import type { ShipmentSettings } from './shipment.service.js'
 
 /** Parcels: staff ship orders in one or more, booked with a carrier; carriers' callbacks follow each to the door. */

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { CountryCodeSchema, IdSchema, MoneySchema, Nullable, PageSchema, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
 import { CatalogNameSchema, PriceInputSchema } from '../catalog/catalog.contract.js'
-import { CarrierIdSchema } from '../shipments/shipments.contract.js'
+import { CARRIER_IDS } from './carrier.js'
 import { SHIPPING_PRICINGS } from './shipping-method.entity.js'
 
 /** Mirrors of openapi/components/orders.yaml: shipping methods. */
@@ -11,6 +11,7 @@ export const DeliveryEstimateSchema = Type.Object({
   max: Type.Integer({ minimum: 0, maximum: 365 })
 }, { additionalProperties: false })
 
+export const CarrierIdSchema = StringEnum(CARRIER_IDS)
 const ShippingPricingSchema = StringEnum(SHIPPING_PRICINGS)
 
 export const ShippingMethodSchema = Type.Object({

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import type { ShiprocketSettings } from '../../modules/shipments/shiprocket-carrier.js'
+import type { ShiprocketSettings } from '../../modules/shipping/shiprocket-carrier.js'
 
 /** A courier quote the stand-in gives for a pincode; `rate` in rupees, written as Shiprocket writes it. */
 export interface StandInRate {

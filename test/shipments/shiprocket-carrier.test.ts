@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { CallbackRejectedError, CarrierRefusedError, CarrierUnavailableError, type ShipmentRequest } from '../../modules/shipments/carrier.js'
-import { createShiprocketCarrier, fromIst, paiseOf, shiprocketStatus, type ShiprocketSettings } from '../../modules/shipments/shiprocket-carrier.js'
+import { CallbackRejectedError, CarrierRefusedError, CarrierUnavailableError, type ShipmentRequest } from '../../modules/shipping/carrier.js'
+import { createShiprocketCarrier, fromIst, paiseOf, shiprocketStatus, type ShiprocketSettings } from '../../modules/shipping/shiprocket-carrier.js'
 import { istText, standInSettings, startShiprocketStandIn, type ShiprocketStandIn, type StandInRate } from '../helpers/shiprocket-stand-in.js'
 
 const BENGALURU = '560001'

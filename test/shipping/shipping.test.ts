@@ -47,6 +47,8 @@ t.test('staff create, list, change and delete shipping methods; moderators may t
     id: method.id,
     name: 'Parcel Post',
     price: usd(699),
+    pricing: 'FLAT',
+    carrier: null,
     freeAbove: usd(5000),
     countries: ['BE', 'DE', 'FR'],
     estimatedDays: { min: 3, max: 6 },
@@ -189,8 +191,8 @@ t.test('GET /cart/shipping-methods lists the active methods serving the country,
   const us = await quote('US')
   t.equal(us.data?.country, 'US')
   const standard = us.data?.items.find((item) => item.id === shop.shipping.id)
-  t.same(standard, { id: shop.shipping.id, name: 'Standard', price: usd(499), freeAbove: usd(10_000), estimatedDays: { min: 2, max: 5 }, total: usd(4499) })
-  t.same(us.data?.items.find((item) => item.id === courier.id), { id: courier.id, name: 'Courier', price: usd(1500), freeAbove: null, estimatedDays: { min: 1, max: 2 }, total: usd(5500) })
+  t.same(standard, { id: shop.shipping.id, name: 'Standard', price: usd(499), priceSource: 'FLAT', freeAbove: usd(10_000), estimatedDays: { min: 2, max: 5 }, total: usd(4499) })
+  t.same(us.data?.items.find((item) => item.id === courier.id), { id: courier.id, name: 'Courier', price: usd(1500), priceSource: 'FLAT', freeAbove: null, estimatedDays: { min: 1, max: 2 }, total: usd(5500) })
   t.notOk(us.data?.items.some((item) => item.name === 'Closed Courier'), 'inactive methods are not offered')
   t.notOk(us.data?.items.some((item) => item.id === europe.id), 'nor methods that do not serve the country')
   const prices = us.data!.items.map((item) => item.price.amount)

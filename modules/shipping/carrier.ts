@@ -3,6 +3,10 @@
  * everywhere else in the shop; each carrier converts to what its API speaks.
  */
 
+/** The carriers this shop knows: `manual` (staff type what the carrier gave them) and Shiprocket. */
+export const CARRIER_IDS = ['manual', 'shiprocket'] as const
+export type CarrierId = typeof CARRIER_IDS[number]
+
 export const TRACKING_STATUSES = ['LABEL_CREATED', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED', 'EXCEPTION'] as const
 export type TrackingStatus = typeof TRACKING_STATUSES[number]
 export interface RateRequest { destination: { postalCode: string, country: string }, weightGrams: number, cashOnDelivery: boolean, declaredValue: number /* minor units */ }

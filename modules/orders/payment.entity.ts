@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core'
 import { entityProperties } from '../../plugins/db/entity-properties.js'
 import { actorProperties } from '../auth/user.entity.js'
-import { OrderSchema } from '../orders/order.entity.js'
+import { OrderSchema } from './order.entity.js'
 
 export const PAYMENT_PROVIDERS = ['STRIPE', 'CASH'] as const
 export type PaymentProvider = typeof PAYMENT_PROVIDERS[number]
@@ -70,32 +70,3 @@ export const RefundSchema = defineEntity({
 export class Refund extends RefundSchema.class {}
 
 RefundSchema.setClass(Refund)
-
-export const PAYMENT_EVENT_OUTCOMES = ['APPLIED', 'IGNORED', 'FLAGGED', 'UNMATCHED'] as const
-export type PaymentEventOutcome = typeof PAYMENT_EVENT_OUTCOMES[number]
-
-/**
- * A provider's event as it was received: unique per provider, inserted in the transaction of its effect,
- * so that a redelivered or concurrently delivered event has its effect once.
- */
-export const PaymentEventSchema = defineEntity({
-  name: 'PaymentEvent',
-  tableName: 'payment_events',
-  uniques: [{ name: 'payment_events_provider_event_unique', properties: ['provider', 'eventId'] }],
-  properties: {
-    id: p.uuid().primary(),
-    createdAt: p.datetime(),
-    provider: p.enum(PAYMENT_PROVIDERS),
-    eventId: p.string().length(255),
-    type: p.string().length(100),
-    occurredAt: p.datetime(),
-    payment: () => p.manyToOne(PaymentSchema).nullable().deleteRule('cascade').index(),
-    refund: () => p.manyToOne(RefundSchema).nullable().deleteRule('cascade').index(),
-    outcome: p.enum(PAYMENT_EVENT_OUTCOMES),
-    detail: p.string().length(500).nullable()
-  }
-})
-
-export class PaymentEvent extends PaymentEventSchema.class {}
-
-PaymentEventSchema.setClass(PaymentEvent)

@@ -1,9 +1,8 @@
 import { money } from '../../plugins/money.js'
+import type { CarrierId } from '../shipping/shipping.contract.js'
 import type { Payment, Refund } from './payment.entity.js'
-import type { PaymentView, RefundView } from './payment.schemas.js'
-
-/** The payment and refund representations that orders show. */
-export { PaymentSchema, RefundSchema, type PaymentView, type RefundView } from './payment.schemas.js'
+import type { Shipment, ShipmentEvent } from './shipment.entity.js'
+import type { PaymentView, RefundView, ShipmentView } from './order-parts.schemas.js'
 
 /** A payment as its viewer sees it: the client secret only for the customer, and only while it can be confirmed. */
 export function toPayment (payment: Payment, viewer: 'CUSTOMER' | 'STAFF'): PaymentView {
@@ -35,5 +34,25 @@ export function toRefund (refund: Refund): RefundView {
     by: { role: refund.actorRole, id: refund.actor?.id ?? null },
     createdAt: refund.createdAt.toISOString(),
     updatedAt: refund.updatedAt.toISOString()
+  }
+}
+
+export function toShipment (shipment: Shipment, events: ShipmentEvent[]): ShipmentView {
+  return {
+    id: shipment.id,
+    orderId: shipment.order.id,
+    carrier: shipment.carrier as CarrierId,
+    service: shipment.service ?? null,
+    trackingNumber: shipment.trackingNumber ?? null,
+    trackingUrl: shipment.trackingUrl ?? null,
+    status: shipment.status,
+    items: shipment.items.map(({ orderItemId, quantity }) => ({ orderItemId, quantity })),
+    events: events
+      .filter((event) => event.shipment.id === shipment.id)
+      .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.id.localeCompare(b.id))
+      .map((event) => ({ status: event.status, description: event.description, location: event.location ?? null, occurredAt: event.occurredAt.toISOString(), source: event.source })),
+    deliveredAt: shipment.deliveredAt?.toISOString() ?? null,
+    createdAt: shipment.createdAt.toISOString(),
+    updatedAt: shipment.updatedAt.toISOString()
   }
 }

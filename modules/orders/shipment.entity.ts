@@ -1,8 +1,8 @@
 import { defineEntity, p } from '@mikro-orm/core'
 import { entityProperties } from '../../plugins/db/entity-properties.js'
 import { actorProperties } from '../auth/user.entity.js'
-import { OrderSchema } from '../orders/order.entity.js'
-import { TRACKING_STATUSES } from './carrier.js'
+import { TRACKING_STATUSES } from '../shipping/shipping.contract.js'
+import { OrderSchema } from './order.entity.js'
 
 export interface ShippedItem {
   orderItemId: string
