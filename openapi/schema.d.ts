@@ -1261,8 +1261,9 @@ export interface paths {
          * @description Starts a new card payment (a new Stripe PaymentIntent) for my `PENDING` card order whose last payment
          *     failed or was cancelled, and answers with the order: its newest payment carries the `clientSecret` to
          *     confirm with Stripe.js. `409 PAYMENT_IN_PROGRESS` while a payment is still pending (its client secret is
-         *     on the order), `409 ORDER_NOT_PAYABLE` once the order is paid, cancelled or not paid by card, and `503
-         *     PAYMENT_PROVIDER_UNAVAILABLE` when Stripe could not be reached (nothing was started; retry).
+         *     on the order), `409 ORDER_NOT_PAYABLE` once the order is paid, cancelled or not paid by card, `409
+         *     PAYMENT_REFUSED` when Stripe refused to start it (the new payment is `FAILED` with Stripe's reason), and
+         *     `503 PAYMENT_PROVIDER_UNAVAILABLE` when Stripe could not be reached (nothing was started; retry).
          */
         post: operations["startOrderPayment"];
         delete?: never;
@@ -1363,8 +1364,9 @@ export interface paths {
          *     often and however concurrently it is delivered (a repeat answers `duplicate: true`), and events arriving
          *     out of order never move a payment back (a failure reported after a success is recorded and ignored).
          *     Handled: `payment_intent.succeeded` (the order is paid and confirmed; a payment whose amount or
-         *     currency is not the order's is refused and flagged for staff; one arriving for an order already paid or
-         *     cancelled is refunded), `payment_intent.payment_failed` (the failure is recorded, the order stays
+         *     currency is not the order's is refused, `FAILED` with `amount_mismatch`, flagged in `attention` and
+         *     emailed to every admin, once; one arriving for an order already paid or cancelled is refunded, and a
+         *     cancelled order is never shown paid: it becomes `REFUNDED` when the refund settles), `payment_intent.payment_failed` (the failure is recorded, the order stays
          *     payable), `payment_intent.canceled`, and `refund.created`, `refund.updated`, `refund.failed`. Other
          *     events, and events about payments that are not ours, are acknowledged and recorded.
          */
@@ -3068,7 +3070,8 @@ export interface components {
             failure: components["schemas"]["PaymentFailure"] | null;
             /**
              * @description Why staff must look at this payment: the provider reported an amount or currency that is not the
-             *     order's, so it was not taken as payment. Null when nothing is wrong.
+             *     order's, so it was not taken as payment (it is `FAILED` with `amount_mismatch`) and must be refunded in
+             *     Stripe's dashboard. Null when nothing is wrong.
              */
             attention: string | null;
             createdAt: components["schemas"]["Timestamp"];

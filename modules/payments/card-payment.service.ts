@@ -8,7 +8,7 @@ import { announceOrderUpdate, beforeChange, getOwnOrder, lockOrder, moveOrderAsS
 import { Payment, type Refund } from '../orders/payment.entity.js'
 import type { PaymentEventOutcome } from './payment-event.entity.js'
 import { paymentFlaggedEmail } from './payment.emails.js'
-import { cardPaymentsUnavailable, orderNotPayable, paymentInProgress, paymentProviderUnavailable } from './payments.errors.js'
+import { cardPaymentsUnavailable, orderNotPayable, paymentInProgress, paymentProviderUnavailable, paymentRefused } from './payments.errors.js'
 import type { PaymentSettings } from './payments.settings.js'
 import { ledgerOf, paymentStatusOf, reserveFullRefunds, reserveRefund, submitRefund } from './refund.service.js'
 import { GatewayRefusedError, GatewayUnavailableError, type GatewayIntent } from './stripe-gateway.js'
@@ -27,10 +27,10 @@ export function recordCardPayment (tx: EntityManager, settings: PaymentSettings,
  * Stripe unreachable or refusing: the payment fails, and the order stays payable with a new attempt.
  * Returns whether the intent was created.
  */
-export async function submitPaymentIntent (settings: PaymentSettings, paymentId: string): Promise<boolean> {
+export async function submitPaymentIntent (settings: PaymentSettings, paymentId: string): Promise<'CREATED' | 'UNAVAILABLE' | 'REFUSED' | 'SETTLED'> {
   const em = settings.fork()
   const payment = await em.findOne(Payment, { id: paymentId }, { populate: ['order'] })
-  if (settings.gateway === null || payment === null || payment.status !== 'PENDING' || payment.externalId != null) return false
+  if (settings.gateway === null || payment === null || payment.status !== 'PENDING' || payment.externalId != null) return 'SETTLED'
   const db = em.getKysely()
   try {
     const intent = await settings.gateway.createPaymentIntent({
@@ -44,14 +44,14 @@ export async function submitPaymentIntent (settings: PaymentSettings, paymentId:
     // Settled meanwhile (the order was cancelled): the intent nobody will pay is cancelled at once. (Stripe's
     // own event about the new intent may have recorded its id first: that is the same intent, and it stays.)
     if (numAffectedRows === 0n) await settings.gateway.cancelPaymentIntent(intent.id, `cancel:${payment.id}`).catch(() => undefined)
-    return numAffectedRows !== 0n
+    return numAffectedRows !== 0n ? 'CREATED' : 'SETTLED'
   } catch (error) {
     if (!(error instanceof GatewayUnavailableError) && !(error instanceof GatewayRefusedError)) throw error
     settings.log.warn({ err: error, payment: payment.id }, 'Stripe did not create a PaymentIntent')
     const code = error instanceof GatewayRefusedError ? error.code : 'provider_unavailable'
     await sql`update payments set status = 'FAILED', failure_code = ${code}, failure_message = ${error.message.slice(0, 500)}, updated_at = now(), version = version + 1
       where id = ${payment.id} and status = 'PENDING' and external_id is null`.execute(db)
-    return false
+    return code === 'provider_unavailable' ? 'UNAVAILABLE' : 'REFUSED'
   }
 }
 
@@ -64,7 +64,9 @@ export async function startPaymentAttempt (em: EntityManager, settings: PaymentS
     if (await tx.count(Payment, { order: order.id, status: 'PENDING' }) > 0) throw paymentInProgress()
     return recordCardPayment(tx, settings, order, actorOf(account))
   })
-  if (!await submitPaymentIntent(settings, payment.id)) throw paymentProviderUnavailable()
+  const submitted = await submitPaymentIntent(settings, payment.id)
+  if (submitted === 'UNAVAILABLE') throw paymentProviderUnavailable()
+  if (submitted === 'REFUSED') throw paymentRefused()
   return await getOwnOrder(settings.fork(), settings.orders, account, orderId)
 }
 
@@ -103,9 +105,12 @@ export async function applyIntent (tx: EntityManager, settings: PaymentSettings,
     return { outcome: 'APPLIED', detail: null, refunds: [] }
   }
   if (intent.status === 'PENDING') return ignored('the payment is still pending')
+  if (payment.attention != null) return ignored('the payment was refused and flagged to staff already')
   if (intent.amountReceived !== payment.amount || intent.currency !== payment.currency) {
+    // Refused as this order's payment (the order stays payable, and expires like any unpaid one); staff settle it at Stripe.
     const reason = `Stripe reported ${intent.amountReceived} ${intent.currency} received for a payment of ${payment.amount} ${payment.currency}.`
-    await flagToStaff(tx, settings, order, payment, reason)
+    Object.assign(payment, { status: 'FAILED', failureCode: 'amount_mismatch', failureMessage: reason })
+    await flagToStaff(tx, settings, order, payment, `${reason} It was not taken as the order's payment: refund it in Stripe's dashboard.`)
     return { outcome: 'FLAGGED', detail: reason, refunds: [] }
   }
   const before = beforeChange(order)
@@ -114,11 +119,12 @@ export async function applyIntent (tx: EntityManager, settings: PaymentSettings,
   const ledger = await ledgerOf(tx, order.id)
   const cancelled = order.status === 'CANCELLED'
   const owed = !cancelled && ledger.paid - payment.amountReceived < order.total
-  // The same source key as the cancellation's own refunds, so that the two paths refund a payment once.
+  // A cancelled order's payment uses the cancellation's own source key, so that the two paths refund it once.
   const refunds = owed
     ? []
-    : [await reserveRefund(tx, order, { amount: payment.amountReceived, reason: cancelled ? 'CANCELLATION' : 'OVERPAYMENT', actor: SYSTEM_ACTOR, sourceKey: `${cancelled ? 'cancellation' : 'overpayment'}:${payment.id}`, paymentId: payment.id }, ledger)]
-  order.paymentStatus = paymentStatusOf(order, ledger)
+    : [await reserveRefund(tx, order, { amount: payment.amountReceived, reason: 'OVERPAYMENT', actor: SYSTEM_ACTOR, sourceKey: `${cancelled ? 'cancellation' : 'overpayment'}:${payment.id}`, paymentId: payment.id }, ledger)]
+  // A cancelled order is never shown paid: it stays unpaid until its refund settles it as refunded.
+  if (!cancelled) order.paymentStatus = paymentStatusOf(order, ledger)
   if (owed && shopMayMove(order, 'CONFIRMED')) await moveOrderAsShop(tx, settings.orders, order, 'CONFIRMED', 'Paid by card')
   await announceOrderUpdate(tx, settings.orders, order, before, null)
   return { outcome: 'APPLIED', detail: owed ? null : 'the order was already paid or cancelled: the payment is refunded', refunds }

@@ -15,6 +15,9 @@ export const paymentInProgress = (): ProblemError =>
 export const paymentProviderUnavailable = (): ProblemError =>
   new ProblemError(503, 'PAYMENT_PROVIDER_UNAVAILABLE', 'The card payment could not be started because Stripe did not answer; try again in a moment.', { headers: { 'retry-after': '5' } })
 
+export const paymentRefused = (): ProblemError =>
+  new ProblemError(409, 'PAYMENT_REFUSED', 'Stripe refused to start this card payment; the order\'s payments say why. Pay cash on delivery, or contact the shop.')
+
 export const cardPaymentsUnavailable = (): ProblemError =>
   new ProblemError(409, 'PAYMENT_METHOD_UNAVAILABLE', 'Card payments are not available in this shop; pay cash on delivery (COD).')
 
