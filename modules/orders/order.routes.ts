@@ -7,7 +7,8 @@ import {
   OrderPageSchema, OrderSchema, UpdateOrderRequestSchema
 } from './order.schemas.js'
 import { orderSettingsOf } from './orders.context.js'
-import { cancelOwnOrder, changeOrderStatus, getOrderForStaff, getOwnOrder, listOrders, listOwnOrders, requestReturn, type OrderSettings } from './order.service.js'
+import { cancelOwnOrder, changeOrderStatus, getOrderForStaff, getOwnOrder, requestReturn, type OrderSettings } from './order.service.js'
+import { listOrders, listOwnOrders } from './order-list.service.js'
 
 const CUSTOMERS = { access: { roles: ['CUSTOMER'] } } as const
 const STAFF = { access: { roles: STAFF_ROLES } } as const

@@ -4,16 +4,14 @@ import type { Account } from '../../plugins/auth.js'
 import { invalidField } from '../../plugins/problem.js'
 import { textOrNull } from '../../plugins/validation.js'
 import { amountIn, money } from '../../plugins/money.js'
-import { decodeCursor, encodeCursor } from '../../plugins/pagination.js'
 import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js'
 import { lockRowsForChange } from '../../plugins/db/row-locks.js'
-import { isUuid, type Money, type PageQuery } from '../../openapi/shared.schemas.js'
+import type { Money } from '../../openapi/shared.schemas.js'
 import { actorOf, SYSTEM_ACTOR, type Actor, type ActorRole } from '../auth/user.entity.js'
 import { returnStock } from '../inventory/inventory.service.js'
 import { Payment as PaymentEntity, Refund as RefundEntity } from './payment.entity.js'
-import { toPayment, toRefund } from './order-parts.js'
 import { Shipment as ShipmentEntity, ShipmentEvent as ShipmentEventEntity } from './shipment.entity.js'
-import { toShipment } from './order-parts.js'
+import { toPayment, toRefund, toShipment } from './order-parts.js'
 import {
   Order as OrderEntity, OrderItem as OrderItemEntity, OrderStatusChange as OrderStatusChangeEntity, ReturnRequest as ReturnRequestEntity,
   type OrderStatus, type PaymentStatus
@@ -22,7 +20,7 @@ import { mayTransition, transitionsFrom } from './order-transitions.js'
 import { announceOrderChange, customerOf, type OrderNotifier } from './order-notifications.service.js'
 import { ORDER_CANCELLED_TOPIC, RETURN_ACCEPTED_TOPIC, type ReturnAccepted } from './order-topics.js'
 import { orderHasShipments, orderNotFound, returnQuantityExceeded, returnWindowClosed, transitionNotAllowed } from './orders.errors.js'
-import type { AdminOrder, AdminOrderPage, AdminOrderQuery, CreateReturnRequest, Order, OrderPage, OrderSummary, UpdateOrderRequest } from './order.schemas.js'
+import type { AdminOrder, CreateReturnRequest, Order, UpdateOrderRequest } from './order.schemas.js'
 
 export interface OrderSettings {
   currency: string
@@ -132,74 +130,6 @@ export async function getOwnOrder (em: EntityManager, settings: OrderSettings, a
   const order = await em.findOne(OrderEntity, { id, customer: account.id })
   if (order === null) throw orderNotFound()
   return await orderView(em, settings, order, 'CUSTOMER')
-}
-
-const beforeId = (position: Record<string, unknown>): string | undefined =>
-  typeof position.before === 'string' && isUuid(position.before) ? position.before : undefined
-
-interface SummaryRow {
-  id: string
-  number: string
-  status: OrderStatus
-  payment_status: OrderSummary['paymentStatus']
-  payment_method: OrderSummary['paymentMethod']
-  total: string
-  currency: string
-  item_count: string
-  placed_at: Date
-  customer_id: string
-  customer_email: string
-  customer_name: string
-}
-
-/** One page of orders, newest first (ids are UUIDv7: their order is the order of placing). */
-async function findOrderSummaries (em: EntityManager, where: ReturnType<typeof sql<boolean>>, query: PageQuery): Promise<{ rows: SummaryRow[], nextCursor: string | null }> {
-  const limit = query.limit ?? 20
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, beforeId)
-  const { rows } = await sql<SummaryRow>`
-    select o.id, o.number::text as number, o.status, o.payment_status, o.payment_method, o.total::text as total, o.currency, o.placed_at,
-           (select sum(i.quantity) from order_items i where i.order_id = o.id)::text as item_count,
-           u.id as customer_id, u.email as customer_email, u.name as customer_name
-      from orders o join users u on u.id = o.customer_id
-     where ${where} ${before === undefined ? sql`` : sql`and o.id < ${before}::uuid`}
-     order by o.id desc
-     limit ${limit + 1}`.execute(em.getKysely())
-  const page = rows.slice(0, limit)
-  const last = page.at(-1)
-  return { rows: page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ before: last.id }) : null }
-}
-
-function toSummary (row: SummaryRow): OrderSummary {
-  return {
-    id: row.id,
-    number: row.number,
-    status: row.status,
-    paymentStatus: row.payment_status,
-    paymentMethod: row.payment_method,
-    total: money(row.currency, Number(row.total)),
-    itemCount: Number(row.item_count),
-    placedAt: new Date(row.placed_at).toISOString()
-  }
-}
-
-export async function listOwnOrders (em: EntityManager, account: Account, query: PageQuery): Promise<OrderPage> {
-  const { rows, nextCursor } = await findOrderSummaries(em, sql<boolean>`o.customer_id = ${account.id}`, query)
-  return { items: rows.map(toSummary), nextCursor }
-}
-
-export async function listOrders (em: EntityManager, query: AdminOrderQuery): Promise<AdminOrderPage> {
-  const conditions = [sql<boolean>`true`]
-  if (query.status !== undefined) conditions.push(sql<boolean>`o.status = ${query.status}`)
-  if (query.paymentStatus !== undefined) conditions.push(sql<boolean>`o.payment_status = ${query.paymentStatus}`)
-  if (query.customerId !== undefined) conditions.push(sql<boolean>`o.customer_id = ${query.customerId}`)
-  if (query.number !== undefined) conditions.push(sql<boolean>`o.number = ${query.number}::bigint`)
-  if (query.placedFrom !== undefined) conditions.push(sql<boolean>`o.placed_at >= ${query.placedFrom}::timestamptz`)
-  if (query.placedTo !== undefined) conditions.push(sql<boolean>`o.placed_at < ${query.placedTo}::timestamptz`)
-  const { rows, nextCursor } = await findOrderSummaries(em, sql.join(conditions, sql` and `) as ReturnType<typeof sql<boolean>>, query)
-  return {
-    items: rows.map((row) => ({ ...toSummary(row), customer: { id: row.customer_id, email: row.customer_email, name: row.customer_name } })),
-    nextCursor
-  }
 }
 
 async function adminView (em: EntityManager, settings: OrderSettings, order: OrderEntity): Promise<Versioned<AdminOrder>> {

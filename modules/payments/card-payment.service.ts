@@ -203,3 +203,10 @@ export async function expireUnpaidOrders (em: EntityManager, settings: PaymentSe
   }
   return cancelled
 }
+
+/** Asks again, with their own idempotency keys, for the PaymentIntents of card payments left without one for `afterSeconds` (a crash after checkout). */
+export async function resubmitUnansweredIntents (em: EntityManager, settings: PaymentSettings, afterSeconds: number): Promise<void> {
+  const { rows } = await sql<{ id: string }>`select id from payments where provider = 'STRIPE' and status = 'PENDING' and external_id is null
+    and created_at < now() - make_interval(secs => ${afterSeconds}) order by id limit 100`.execute(em.getKysely())
+  for (const { id } of rows) await submitPaymentIntent(settings, id)
+}

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { sql } from 'kysely'
 import { ORDER_CANCELLED_TOPIC, RETURN_ACCEPTED_TOPIC, type OrderCancelled, type ReturnAccepted } from '../orders/orders.contract.js'
 import { paymentRoutes } from './payment.routes.js'
 import { stripeWebhookRoutes } from './stripe-webhook.routes.js'
-import { expireUnpaidOrders, settleCancelledOrder, submitPaymentIntent } from './card-payment.service.js'
-import { refundAcceptedReturn, submitRefund } from './refund.service.js'
+import { expireUnpaidOrders, resubmitUnansweredIntents, settleCancelledOrder } from './card-payment.service.js'
+import { refundAcceptedReturn, resubmitUnansweredRefunds } from './refund.service.js'
 import { paymentSettingsOf } from './payments.context.js'
 
 const EVERY_MINUTE = 60_000
@@ -36,13 +35,8 @@ const paymentsModule: FastifyPluginAsync = async (app) => {
     name: 'resubmit-provider-calls',
     everyMs: EVERY_MINUTE,
     run: async (em) => {
-      const db = em.getKysely()
-      const { rows: refunds } = await sql<{ id: string }>`select id from refunds where status = 'PENDING' and external_id is null
-        and created_at < now() - make_interval(secs => ${RESUBMIT_AFTER_SECONDS}) order by id limit 100`.execute(db)
-      for (const { id } of refunds) await submitRefund(settings, id)
-      const { rows: payments } = await sql<{ id: string }>`select id from payments where provider = 'STRIPE' and status = 'PENDING' and external_id is null
-        and created_at < now() - make_interval(secs => ${RESUBMIT_AFTER_SECONDS}) order by id limit 100`.execute(db)
-      for (const { id } of payments) await submitPaymentIntent(settings, id)
+      await resubmitUnansweredRefunds(em, settings, RESUBMIT_AFTER_SECONDS)
+      await resubmitUnansweredIntents(em, settings, RESUBMIT_AFTER_SECONDS)
     }
   })
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
+import { sql } from 'kysely'
 import { invalidField } from '../../plugins/problem.js'
 import { amountIn, money } from '../../plugins/money.js'
 import { textOrNull } from '../../plugins/validation.js'
@@ -193,4 +194,11 @@ export async function refundAcceptedReturn (settings: PaymentSettings, accepted:
     return refunds
   })
   for (const refund of reserved) if (refund.status === 'PENDING') await submitRefund(settings, refund.id)
+}
+
+/** Sends again, with their own idempotency keys, the card refunds Stripe has not answered for `afterSeconds` (an outage, a crash). */
+export async function resubmitUnansweredRefunds (em: EntityManager, settings: PaymentSettings, afterSeconds: number): Promise<void> {
+  const { rows } = await sql<{ id: string }>`select id from refunds where status = 'PENDING' and external_id is null
+    and created_at < now() - make_interval(secs => ${afterSeconds}) order by id limit 100`.execute(em.getKysely())
+  for (const { id } of rows) await submitRefund(settings, id)
 }
