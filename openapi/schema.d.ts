@@ -3061,15 +3061,16 @@ export interface components {
             amountReceived: components["schemas"]["Money"];
             status: components["schemas"]["PaymentRecordStatus"];
             /**
-             * @description For the customer's own `PENDING` card payment: the PaymentIntent's client secret, which the
-             *     storefront confirms with Stripe.js. Null otherwise, and always null for staff.
+             * @description For the customer's own `PENDING` card payment of an order still `PENDING` and `UNPAID`: the
+             *     PaymentIntent's client secret, which the storefront confirms with Stripe.js. Null otherwise, and
+             *     always null for staff.
              * @example pi_3QdF1c2eZvKYlo2C0XoZ1m5b_secret_7bKz9
              */
             clientSecret: string | null;
             /** @description Why the provider refused the payment. */
             failure: components["schemas"]["PaymentFailure"] | null;
             /**
-             * @description Why staff must look at this payment: the provider reported an amount or currency that is not the
+             * @description For staff (null for customers): why staff must look at this payment: the provider reported an amount or currency that is not the
              *     order's, so it was not taken as payment (it is `FAILED` with `amount_mismatch`) and must be refunded in
              *     Stripe's dashboard. Null when nothing is wrong.
              */
@@ -3095,6 +3096,7 @@ export interface components {
             amount: components["schemas"]["Money"];
             status: components["schemas"]["RefundStatus"];
             reason: components["schemas"]["RefundReason"];
+            /** @description Staff's note; null for customers. */
             note: string | null;
             failureReason: string | null;
             by: components["schemas"]["OrderActor"];

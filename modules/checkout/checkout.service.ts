@@ -5,7 +5,7 @@ import { amountIn } from '../../plugins/money.js'
 import { retryOnConflict } from '../../plugins/db/retry.js'
 import { assertCountryCode, textOrNull } from '../../plugins/validation.js'
 import { actorOf } from '../auth/user.entity.js'
-import { emptyCart, lockCartForCheckout, toCart, type CartSettings } from '../cart/cart.service.js'
+import { cartOwnerOf, emptyCart, getCart, lockCartForCheckout, toCart, type CartSettings } from '../cart/cart.service.js'
 import { getAddress } from '../customers/address.service.js'
 import { outOfStock, takeStock, type LowStockAlerts } from '../inventory/inventory.service.js'
 import { Order as OrderEntity, OrderItem as OrderItemEntity, type OrderAddress } from '../orders/order.entity.js'
@@ -13,7 +13,7 @@ import { getOwnOrder, recordStatusChange, toOrder, type OrderSettings } from '..
 import type { Order } from '../orders/orders.contract.js'
 import { announceOrderChange, customerOf } from '../orders/order-notifications.service.js'
 import { assertCodAllowed, assertPaymentMethodAvailable, recordCardPayment, submitPaymentIntent, type PaymentSettings } from '../payments/payment.service.js'
-import { shippingQuote, type ShippingSettings } from '../shipping/shipping.service.js'
+import { isCarrierPriced, shippingQuote, type ShippingSettings } from '../shipping/shipping.service.js'
 import type { CheckoutAddress, CheckoutRequest } from './checkout.schemas.js'
 
 export interface CheckoutSettings {
@@ -73,8 +73,14 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
   const expected = amountIn(settings.currency, input.expectedTotal, '/body/expectedTotal')
   assertPaymentMethodAvailable(settings.payments, input.paymentMethod)
   const address = await shippingAddressOf(em, account, input)
-  // Read before the transaction, which holds its locks for as few statements as it can.
+  // Read before the transaction, which holds its locks for as few statements as it can: the customer, and a
+  // carrier's quote for the cart as it is (the transaction takes the quote from the carrier cache only).
   const customer = await customerOf(em, account.id)
+  if (await isCarrierPriced(em, input.shippingMethodId)) {
+    const cart = await getCart(em, settings.cart, cartOwnerOf(account.id, undefined))
+    const lines = cart.items.filter((item) => item.purchasable).map((item) => ({ variantId: item.variantId, quantity: item.quantity }))
+    await shippingQuote(em, settings.shipping, input.shippingMethodId, address.country, cart.subtotal.amount, { postalCode: address.postalCode, lines })
+  }
   const actor = actorOf(account)
   let attempts = 0
   let conflicts = 0
@@ -82,7 +88,7 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
     attempts++
     const { cart, lines, subtotal } = await lockCartForCheckout(tx, account.id)
     const parcel = { postalCode: address.postalCode, lines: lines.map((line) => ({ variantId: line.variant_id, quantity: line.quantity })) }
-    const shipping = await shippingQuote(tx, settings.shipping, input.shippingMethodId, address.country, subtotal, parcel)
+    const shipping = await shippingQuote(tx, settings.shipping, input.shippingMethodId, address.country, subtotal, parcel, true)
     const total = subtotal + shipping.price
     if (total !== expected) throw priceChanged(toCart(settings.cart, cart, lines), total, expected)
     const short = lines.filter((line) => line.stock < line.quantity)

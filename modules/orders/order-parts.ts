@@ -4,8 +4,11 @@ import type { Payment, Refund } from './payment.entity.js'
 import type { Shipment, ShipmentEvent } from './shipment.entity.js'
 import type { PaymentView, RefundView, ShipmentView } from './order-parts.schemas.js'
 
-/** A payment as its viewer sees it: the client secret only for the customer, and only while it can be confirmed. */
-export function toPayment (payment: Payment, viewer: 'CUSTOMER' | 'STAFF'): PaymentView {
+/**
+ * A payment as its viewer sees it: the client secret only for the customer, only while the payment and its
+ * order can still be paid; what staff must look at only for staff.
+ */
+export function toPayment (payment: Payment, viewer: 'CUSTOMER' | 'STAFF', orderPayable = true): PaymentView {
   const amount = (value: number) => money(payment.currency, value)
   return {
     id: payment.id,
@@ -14,22 +17,23 @@ export function toPayment (payment: Payment, viewer: 'CUSTOMER' | 'STAFF'): Paym
     amount: amount(payment.amount),
     amountReceived: amount(payment.amountReceived),
     status: payment.status,
-    clientSecret: viewer === 'CUSTOMER' && payment.status === 'PENDING' ? payment.clientSecret ?? null : null,
+    clientSecret: viewer === 'CUSTOMER' && orderPayable && payment.status === 'PENDING' ? payment.clientSecret ?? null : null,
     failure: payment.failureCode == null ? null : { code: payment.failureCode, message: payment.failureMessage ?? '' },
-    attention: payment.attention ?? null,
+    attention: viewer === 'STAFF' ? payment.attention ?? null : null,
     createdAt: payment.createdAt.toISOString(),
     updatedAt: payment.updatedAt.toISOString()
   }
 }
 
-export function toRefund (refund: Refund): RefundView {
+/** A refund as its viewer sees it: staff's note only for staff. */
+export function toRefund (refund: Refund, viewer: 'CUSTOMER' | 'STAFF' = 'STAFF'): RefundView {
   return {
     id: refund.id,
     paymentId: refund.payment.id,
     amount: money(refund.currency, refund.amount),
     status: refund.status,
     reason: refund.reason,
-    note: refund.note ?? null,
+    note: viewer === 'STAFF' ? refund.note ?? null : null,
     failureReason: refund.failureReason ?? null,
     by: { role: refund.actorRole, id: refund.actor?.id ?? null },
     createdAt: refund.createdAt.toISOString(),

@@ -92,8 +92,8 @@ export function toOrder (settings: OrderSettings, { order, items, changes, retur
       decidedAt: request.decidedAt?.toISOString() ?? null,
       decisionNote: request.decisionNote ?? null
     })),
-    payments: [...payments].sort((a, b) => b.id.localeCompare(a.id)).map((payment) => toPayment(payment, viewer)),
-    refunds: [...refunds].sort((a, b) => a.id.localeCompare(b.id)).map(toRefund),
+    payments: [...payments].sort((a, b) => b.id.localeCompare(a.id)).map((payment) => toPayment(payment, viewer, order.status === 'PENDING' && order.paymentStatus === 'UNPAID')),
+    refunds: [...refunds].sort((a, b) => a.id.localeCompare(b.id)).map((refund) => toRefund(refund, viewer)),
     shipments: [...shipments].sort((a, b) => a.id.localeCompare(b.id)).map((shipment) => toShipment(shipment, shipmentEvents)),
     placedAt: order.placedAt.toISOString(),
     updatedAt: order.updatedAt.toISOString()

@@ -1,16 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 import { sql } from 'kysely'
 import type { Account } from '../../plugins/auth.js'
-import { actorOf, SYSTEM_ACTOR, User, type Actor } from '../auth/user.entity.js'
+import { actorOf, SYSTEM_ACTOR, type Actor } from '../auth/user.entity.js'
 import type { Order } from '../orders/order.entity.js'
 import type { Order as OrderView } from '../orders/orders.contract.js'
 import { announceOrderUpdate, beforeChange, getOwnOrder, lockOrder, moveOrderAsShop, shopMayMove } from '../orders/order.service.js'
 import { Payment, type Refund } from '../orders/payment.entity.js'
 import type { PaymentEventOutcome } from './payment-event.entity.js'
-import { paymentFlaggedEmail } from './payment.emails.js'
 import { cardPaymentsUnavailable, orderNotPayable, paymentInProgress, paymentProviderUnavailable, paymentRefused } from './payments.errors.js'
 import type { PaymentSettings } from './payments.settings.js'
-import { ledgerOf, paymentStatusOf, reserveFullRefunds, reserveRefund, submitRefund } from './refund.service.js'
+import { flagToStaff, ledgerOf, paymentStatusOf, reserveFullRefunds, reserveRefund, submitRefund } from './refund.service.js'
 import { GatewayRefusedError, GatewayUnavailableError, type GatewayIntent } from './stripe-gateway.js'
 
 /** A new card payment of an order, in its transaction; Stripe is asked for its PaymentIntent once that commits. */
@@ -31,7 +30,12 @@ export async function submitPaymentIntent (settings: PaymentSettings, paymentId:
   const em = settings.fork()
   const payment = await em.findOne(Payment, { id: paymentId }, { populate: ['order'] })
   if (settings.gateway === null || payment === null || payment.status !== 'PENDING' || payment.externalId != null) return 'SETTLED'
-  const db = em.getKysely()
+  // Recorded under the order's lock, like every change of its payments (Stripe's events about the intent wait for it).
+  const record = async (change: (db: ReturnType<EntityManager['getKysely']>) => Promise<bigint | undefined>): Promise<bigint | undefined> =>
+    await settings.fork().transactional(async (tx) => {
+      await lockOrder(tx, payment.order.id)
+      return await change(tx.getKysely())
+    })
   try {
     const intent = await settings.gateway.createPaymentIntent({
       amount: payment.amount,
@@ -39,21 +43,30 @@ export async function submitPaymentIntent (settings: PaymentSettings, paymentId:
       metadata: { order_id: payment.order.id, order_number: payment.order.number, payment_id: payment.id },
       idempotencyKey: `payment-intent:${payment.id}`
     })
-    const { numAffectedRows } = await sql`update payments set external_id = ${intent.id}, client_secret = ${intent.clientSecret}, updated_at = now(), version = version + 1
-      where id = ${payment.id} and status = 'PENDING' and (external_id is null or external_id = ${intent.id})`.execute(db)
+    const numAffectedRows = await record(async (db) => (await sql`update payments set external_id = ${intent.id}, client_secret = ${intent.clientSecret}, updated_at = now(), version = version + 1
+      where id = ${payment.id} and status = 'PENDING' and (external_id is null or external_id = ${intent.id})`.execute(db)).numAffectedRows)
     // Settled meanwhile (the order was cancelled): the intent nobody will pay is cancelled at once. (Stripe's
     // own event about the new intent may have recorded its id first: that is the same intent, and it stays.)
-    if (numAffectedRows === 0n) await settings.gateway.cancelPaymentIntent(intent.id, `cancel:${payment.id}`).catch(() => undefined)
+    if (numAffectedRows === 0n) await settings.gateway.cancelPaymentIntent(intent.id, cancelKey(payment.id)).catch(() => undefined)
     return numAffectedRows !== 0n ? 'CREATED' : 'SETTLED'
   } catch (error) {
     if (!(error instanceof GatewayUnavailableError) && !(error instanceof GatewayRefusedError)) throw error
     settings.log.warn({ err: error, payment: payment.id }, 'Stripe did not create a PaymentIntent')
     const code = error instanceof GatewayRefusedError ? error.code : 'provider_unavailable'
-    await sql`update payments set status = 'FAILED', failure_code = ${code}, failure_message = ${error.message.slice(0, 500)}, updated_at = now(), version = version + 1
-      where id = ${payment.id} and status = 'PENDING' and external_id is null`.execute(db)
+    await record(async (db) => (await sql`update payments set status = 'FAILED', failure_code = ${code}, failure_message = ${error.message.slice(0, 500)}, updated_at = now(), version = version + 1
+      where id = ${payment.id} and status = 'PENDING' and external_id is null`.execute(db)).numAffectedRows)
     return code === 'provider_unavailable' ? 'UNAVAILABLE' : 'REFUSED'
   }
 }
+
+/**
+ * Each cancellation its own idempotency key: Stripe keeps a refused request's answer for its key (an intent
+ * still processing), and cancelling is idempotent at Stripe anyway.
+ */
+const cancelKey = (paymentId: string): string => `cancel:${paymentId}:${Date.now()}`
+
+/** Payments whose intent could still be paid at Stripe: pending, or declined (Stripe lets the customer try again on the same intent). */
+const OPEN_INTENTS = ['PENDING', 'FAILED'] as const
 
 /** Customers: a new card payment of a pending card order whose last payment failed or was cancelled. */
 export async function startPaymentAttempt (em: EntityManager, settings: PaymentSettings, account: Account, orderId: string): Promise<OrderView> {
@@ -67,6 +80,7 @@ export async function startPaymentAttempt (em: EntityManager, settings: PaymentS
   const submitted = await submitPaymentIntent(settings, payment.id)
   if (submitted === 'UNAVAILABLE') throw paymentProviderUnavailable()
   if (submitted === 'REFUSED') throw paymentRefused()
+  await cancelOtherIntents(settings, orderId, payment.id)
   return await getOwnOrder(settings.fork(), settings.orders, account, orderId)
 }
 
@@ -78,15 +92,6 @@ export interface IntentOutcome {
 }
 
 const ignored = (detail: string): IntentOutcome => ({ outcome: 'IGNORED', detail, refunds: [] })
-
-async function flagToStaff (tx: EntityManager, settings: PaymentSettings, order: Order, payment: Payment, reason: string): Promise<void> {
-  payment.attention = reason.slice(0, 500)
-  settings.log.warn({ order: order.id, payment: payment.id }, `payment flagged: ${reason}`)
-  const admins = await tx.find(User, { role: 'ADMIN', disabledAt: null }, { orderBy: { id: 'asc' } })
-  for (const admin of admins) {
-    await settings.orders.notifier.mailer.send(tx, paymentFlaggedEmail(admin.email, admin.name, { orderNumber: order.number, orderId: order.id, paymentId: payment.id, reason: payment.attention }))
-  }
-}
 
 /**
  * Applies what Stripe says of a payment's intent to the payment and its locked order, whatever the order
@@ -142,11 +147,11 @@ export async function settleCancelledOrder (settings: PaymentSettings, orderId: 
   const { intents, refunds } = await settings.fork().transactional(async (tx) => {
     const order = await lockOrder(tx, orderId)
     const ledger = await ledgerOf(tx, order.id)
-    const pending = ledger.payments.filter((payment) => payment.provider === 'STRIPE' && payment.status === 'PENDING')
+    const open = ledger.payments.filter((payment) => payment.provider === 'STRIPE' && OPEN_INTENTS.some((status) => status === payment.status))
     // Never sent to Stripe: nothing to cancel there (a submission still in flight cancels its own intent).
-    for (const payment of pending) if (payment.externalId == null) Object.assign(payment, { status: 'CANCELLED', failureCode: 'order_cancelled' })
+    for (const payment of open) if (payment.externalId == null && payment.status === 'PENDING') Object.assign(payment, { status: 'CANCELLED', failureCode: 'order_cancelled' })
     const reserved = await reserveFullRefunds(tx, order, ledger, 'CANCELLATION', (paymentId) => `cancellation:${paymentId}`)
-    return { intents: pending.filter((payment) => payment.externalId != null).map((payment) => payment.id), refunds: reserved }
+    return { intents: open.filter((payment) => payment.externalId != null).map((payment) => payment.id), refunds: reserved }
   })
   await submitAll(settings, refunds)
   for (const paymentId of intents) await cancelIntent(settings, paymentId)
@@ -155,10 +160,10 @@ export async function settleCancelledOrder (settings: PaymentSettings, orderId: 
 /** Cancels a payment's intent at Stripe and applies the intent as Stripe leaves it (cancelled, or succeeded after all). */
 async function cancelIntent (settings: PaymentSettings, paymentId: string): Promise<GatewayIntent | undefined> {
   const payment = await settings.fork().findOneOrFail(Payment, { id: paymentId })
-  if (settings.gateway === null || payment.externalId == null || payment.status !== 'PENDING') return undefined
+  if (settings.gateway === null || payment.externalId == null || !OPEN_INTENTS.some((status) => status === payment.status)) return undefined
   let intent: GatewayIntent
   try {
-    intent = await settings.gateway.cancelPaymentIntent(payment.externalId, `cancel:${payment.id}`)
+    intent = await settings.gateway.cancelPaymentIntent(payment.externalId, cancelKey(payment.id))
   } catch (error) {
     if (!(error instanceof GatewayRefusedError)) throw error
     // Stripe knows no such intent to cancel (it cancels a succeeded one by answering with it): nothing can be paid with it.
@@ -185,8 +190,8 @@ export async function expireUnpaidOrders (em: EntityManager, settings: PaymentSe
   let cancelled = 0
   for (const { id } of rows) {
     try {
-      const pending = await settings.fork().find(Payment, { order: id, status: 'PENDING', externalId: { $ne: null } })
-      for (const payment of pending) await cancelIntent(settings, payment.id)
+      const open = await settings.fork().find(Payment, { order: id, status: { $in: [...OPEN_INTENTS] }, externalId: { $ne: null } })
+      for (const payment of open) await cancelIntent(settings, payment.id)
       const done = await settings.fork().transactional(async (tx) => {
         const order = await lockOrder(tx, id)
         if (order.status !== 'PENDING' || order.paymentStatus !== 'UNPAID' || await tx.count(Payment, { order: id, status: 'PENDING', externalId: { $ne: null } }) > 0) return false
@@ -209,4 +214,20 @@ export async function resubmitUnansweredIntents (em: EntityManager, settings: Pa
   const { rows } = await sql<{ id: string }>`select id from payments where provider = 'STRIPE' and status = 'PENDING' and external_id is null
     and created_at < now() - make_interval(secs => ${afterSeconds}) order by id limit 100`.execute(em.getKysely())
   for (const { id } of rows) await submitPaymentIntent(settings, id)
+}
+
+/**
+ * Once an order is paid (or a new attempt replaces the others), its other intents that could still be paid
+ * are cancelled at Stripe, so a storefront still showing one cannot charge the customer twice. Best effort:
+ * a payment that succeeds anyway is refunded as an overpayment.
+ */
+export async function cancelOtherIntents (settings: PaymentSettings, orderId: string, keptPaymentId: string): Promise<void> {
+  const others = await settings.fork().find(Payment, { order: orderId, id: { $ne: keptPaymentId }, status: { $in: [...OPEN_INTENTS] }, externalId: { $ne: null } })
+  for (const payment of others) {
+    try {
+      await cancelIntent(settings, payment.id)
+    } catch (error) {
+      settings.log.warn({ err: error, payment: payment.id }, 'an intent that could still be paid was not cancelled at Stripe')
+    }
+  }
 }

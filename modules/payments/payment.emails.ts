@@ -9,7 +9,7 @@ export function paymentFlaggedEmail (to: string, name: string, flagged: { orderN
     blocks: [
       { paragraph: `Hello ${name},` },
       { paragraph: `A payment of order ${flagged.orderNumber} (order ${flagged.orderId}, payment ${flagged.paymentId}) needs attention: ${flagged.reason}` },
-      { paragraph: 'The order was not marked paid. GET /api/v1/admin/orders/{id}/payments shows the payment and the events Stripe sent about it.' }
+      { paragraph: 'GET /api/v1/admin/orders/{id}/payments shows the payment, its refunds and the events Stripe sent about them.' }
     ]
   })
 }

@@ -49,7 +49,7 @@ export async function getOrderPayments (em: EntityManager, orderId: string): Pro
         refundId: event.refund?.id ?? null
       }))
     })),
-    refunds: [...ledger.refunds].sort((a, b) => a.id.localeCompare(b.id)).map(toRefund)
+    refunds: [...ledger.refunds].sort((a, b) => a.id.localeCompare(b.id)).map((refund) => toRefund(refund))
   }
 }
 

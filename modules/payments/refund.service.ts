@@ -4,12 +4,13 @@ import { invalidField } from '../../plugins/problem.js'
 import { amountIn, money } from '../../plugins/money.js'
 import { textOrNull } from '../../plugins/validation.js'
 import type { Account } from '../../plugins/auth.js'
-import { actorOf, SYSTEM_ACTOR, type Actor } from '../auth/user.entity.js'
+import { actorOf, SYSTEM_ACTOR, User, type Actor } from '../auth/user.entity.js'
 import type { Order, PaymentStatus } from '../orders/order.entity.js'
 import type { ReturnAccepted } from '../orders/orders.contract.js'
 import { announceOrderUpdate, beforeChange, lockOrder } from '../orders/order.service.js'
 import { Payment, Refund, type RefundReason } from '../orders/payment.entity.js'
 import { toRefund, type RefundView } from '../orders/orders.contract.js'
+import { paymentFlaggedEmail } from './payment.emails.js'
 import { refundExceedsPayment } from './payments.errors.js'
 import type { PaymentSettings } from './payments.settings.js'
 import { GatewayRefusedError, GatewayUnavailableError, type GatewayRefund } from './stripe-gateway.js'
@@ -101,6 +102,16 @@ export async function reserveFullRefunds (tx: EntityManager, order: Order, ledge
   return reserved
 }
 
+/** Marks a payment for staff to look at and emails every admin why. */
+export async function flagToStaff (tx: EntityManager, settings: PaymentSettings, order: Order, payment: Payment, reason: string): Promise<void> {
+  payment.attention = reason.slice(0, 500)
+  settings.log.warn({ order: order.id, payment: payment.id }, `payment flagged: ${reason}`)
+  const admins = await tx.find(User, { role: 'ADMIN', disabledAt: null }, { orderBy: { id: 'asc' } })
+  for (const admin of admins) {
+    await settings.orders.notifier.mailer.send(tx, paymentFlaggedEmail(admin.email, admin.name, { orderNumber: order.number, orderId: order.id, paymentId: payment.id, reason: payment.attention }))
+  }
+}
+
 /**
  * Settles a locked order's refund as its provider reports it: a success refreshes the order's payment
  * status and announces the refund (webhook, live event, email); a failure gives its amount back to what may
@@ -110,13 +121,20 @@ export type ReportedRefund = Pick<GatewayRefund, 'status' | 'failureReason'> & {
 
 export async function settleRefund (tx: EntityManager, settings: PaymentSettings, order: Order, refund: Refund, reported: ReportedRefund): Promise<boolean> {
   refund.externalId ??= reported.id
-  if (refund.status !== 'PENDING' || reported.status === 'PENDING') return false
+  // Forward only, but for one move back: Stripe may report a refund that had succeeded as failed after all (an expired card).
+  if (reported.status === 'PENDING' || refund.status === 'FAILED' || refund.status === reported.status) return false
   const before = beforeChange(order)
+  const undone = refund.status === 'SUCCEEDED'
   refund.status = reported.status
   refund.failureReason = reported.status === 'FAILED' ? (reported.failureReason ?? 'refused by Stripe') : null
-  if (refund.status === 'SUCCEEDED') {
+  if (refund.status === 'SUCCEEDED' || undone) {
     order.paymentStatus = paymentStatusOf(order, await ledgerOf(tx, order.id))
-    await announceOrderUpdate(tx, settings.orders, order, before, null, false, money(refund.currency, refund.amount))
+    await announceOrderUpdate(tx, settings.orders, order, before, null, false, refund.status === 'SUCCEEDED' ? money(refund.currency, refund.amount) : undefined)
+  }
+  // Money the customer is owed and did not get back: a person must see to it.
+  if (refund.status === 'FAILED' && (undone || refund.reason !== 'STAFF')) {
+    const payment = await tx.findOneOrFail(Payment, { id: refund.payment.id })
+    await flagToStaff(tx, settings, order, payment, `Refund ${refund.id} of ${refund.amount} ${refund.currency} (${refund.reason}) failed: ${refund.failureReason ?? 'refused by Stripe'}. Refund the customer another way, or try again with POST /api/v1/admin/orders/${order.id}/refunds.`)
   }
   return true
 }
@@ -182,6 +200,9 @@ export async function refundAcceptedReturn (settings: PaymentSettings, accepted:
   const reserved = await settings.fork().transactional(async (tx) => {
     const order = await lockOrder(tx, accepted.orderId)
     const ledger = await ledgerOf(tx, order.id)
+    const made = ledger.refunds.filter((refund) => refund.sourceKey?.startsWith(`return:${accepted.returnRequestId}:`) === true)
+    // Delivered again: this return was refunded already (each key is made once, but which payments it took may have changed since).
+    if (made.length > 0) return made
     const refunds: Refund[] = []
     let due = accepted.amount
     for (const [paymentId, left] of [...ledger.remaining].sort((a, b) => b[1] - a[1])) {

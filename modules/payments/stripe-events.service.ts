@@ -4,7 +4,7 @@ import { uuidv7 } from 'uuidv7'
 import { lockOrder } from '../orders/order.service.js'
 import { Payment, Refund } from '../orders/payment.entity.js'
 import type { PaymentEventOutcome } from './payment-event.entity.js'
-import { applyIntent } from './card-payment.service.js'
+import { applyIntent, cancelOtherIntents } from './card-payment.service.js'
 import type { PaymentSettings } from './payments.settings.js'
 import { settleRefund, submitRefund } from './refund.service.js'
 import type { GatewayEvent } from './stripe-gateway.js'
@@ -42,13 +42,13 @@ async function recordEvent (tx: EntityManager, event: GatewayEvent, subject: { p
  * insert) finds it and does nothing. Events about payments that are not ours are recorded as unmatched.
  */
 export async function receiveStripeEvent (em: EntityManager, settings: PaymentSettings, event: GatewayEvent): Promise<{ duplicate: boolean }> {
-  const { duplicate, refunds } = await em.transactional(async (tx) => {
+  const { duplicate, refunds, paid } = await em.transactional(async (tx) => {
     const found = await subjectOf(tx, event)
-    if (found.payment === null) return { duplicate: await recordEvent(tx, event, found, event.kind === 'other' ? 'IGNORED' : 'UNMATCHED') === null, refunds: [] }
+    if (found.payment === null) return { duplicate: await recordEvent(tx, event, found, event.kind === 'other' ? 'IGNORED' : 'UNMATCHED') === null, refunds: [], paid: null }
     const order = await lockOrder(tx, found.payment.order.id)
     const subject = { payment: await tx.findOneOrFail(Payment, { id: found.payment.id }, { refresh: true }), refund: found.refund === null ? null : await tx.findOneOrFail(Refund, { id: found.refund.id }, { refresh: true }) }
     const eventRow = await recordEvent(tx, event, subject, 'IGNORED')
-    if (eventRow === null) return { duplicate: true, refunds: [] }
+    if (eventRow === null) return { duplicate: true, refunds: [], paid: null }
     let outcome: PaymentEventOutcome = 'IGNORED'
     let detail: string | null = null
     let reserved: Refund[] = []
@@ -61,8 +61,9 @@ export async function receiveStripeEvent (em: EntityManager, settings: PaymentSe
     }
     await tx.flush()
     await sql`update payment_events set outcome = ${outcome}, detail = ${detail?.slice(0, 500) ?? null} where id = ${eventRow}`.execute(tx.getKysely())
-    return { duplicate: false, refunds: reserved }
+    return { duplicate: false, refunds: reserved, paid: subject.payment.status === 'SUCCEEDED' && outcome === 'APPLIED' ? subject.payment : null }
   })
   for (const refund of refunds) await submitRefund(settings, refund.id)
+  if (paid !== null) await cancelOtherIntents(settings, paid.order.id, paid.id)
   return { duplicate }
 }

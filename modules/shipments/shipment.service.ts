@@ -6,9 +6,9 @@ import { invalidField } from '../../plugins/problem.js'
 import { textOrNull } from '../../plugins/validation.js'
 import { actorOf, SYSTEM_ACTOR, type Actor } from '../auth/user.entity.js'
 import { OrderItem, type Order } from '../orders/order.entity.js'
-import { announceOrderUpdate, beforeChange, findOrder, lockOrder, moveOrderAsShop, shopMayMove, type OrderSettings } from '../orders/order.service.js'
+import { announceOrderUpdate, beforeChange, lockOrder, moveOrderAsShop, shopMayMove, type OrderSettings } from '../orders/order.service.js'
 import { customerOf } from '../orders/order-notifications.service.js'
-import { CallbackRejectedError, CarrierRefusedError, CarrierUnavailableError, type Carrier, type CarrierId, type CreatedShipment, type TrackingStatus } from '../shipping/shipping.contract.js'
+import { CallbackRejectedError, CallbackUnreadableError, CarrierRefusedError, CarrierUnavailableError, type Carrier, type CarrierId, type CreatedShipment, type TrackingStatus } from '../shipping/shipping.contract.js'
 import { parcelWeight } from '../shipping/carriers.service.js'
 import { Shipment, ShipmentEvent } from '../orders/shipment.entity.js'
 import { orderItemName, toShipment, type ShipmentView } from '../orders/orders.contract.js'
@@ -100,9 +100,10 @@ async function viewOf (em: EntityManager, shipment: Shipment): Promise<ShipmentV
 }
 
 /**
- * Staff: a parcel of a confirmed order's units, booked with its carrier first; when every unit is in a
- * parcel, the order ships (and the customer is emailed every parcel's tracking). Quantities are checked
- * again under the order's lock, so parcels made at once never ship a unit twice.
+ * Staff: a parcel of a confirmed order's units, booked with its carrier; when every unit is in a parcel, the
+ * order ships (and the customer is emailed every parcel's tracking). The booking happens under the order's
+ * lock: parcels of one order are made one at a time on every instance, so no unit ships twice and each parcel
+ * gets its own carrier reference (the order's other changes wait for the carrier, at most CARRIER_TIMEOUT_MS).
  */
 export async function createShipment (em: EntityManager, settings: ShipmentSettings, account: Account, orderId: string, input: CreateShipmentRequest): Promise<ShipmentView> {
   const seen = new Set<string>()
@@ -111,26 +112,26 @@ export async function createShipment (em: EntityManager, settings: ShipmentSetti
     seen.add(item.orderItemId)
   })
   const carrier = carrierOf(settings, input)
-  const order = await findOrder(em, orderId)
-  const { items, unshipped } = await unshippedUnits(em, order.id)
-  assertShippable(order, unshipped, input)
-  const id = uuidv7()
-  const booked = await book(em, settings, carrier, order, await em.count(Shipment, { order: order.id }) + 1, input, items)
   const note = textOrNull(input.note)
+  const id = uuidv7()
+  let booked: CreatedShipment | undefined
   try {
-    return await em.fork().transactional(async (tx) => {
-      const locked = await lockOrder(tx, orderId)
-      assertShippable(locked, (await unshippedUnits(tx, locked.id)).unshipped, input)
+    return await em.transactional(async (tx) => {
+      const order = await lockOrder(tx, orderId)
+      const { items, unshipped } = await unshippedUnits(tx, order.id)
+      assertShippable(order, unshipped, input)
+      const made = await book(tx, settings, carrier, order, await tx.count(Shipment, { order: order.id }) + 1, input, items)
+      booked = made
       const actor = actorOf(account)
       const status: TrackingStatus = carrier.id === 'manual' ? 'IN_TRANSIT' : 'LABEL_CREATED'
       const shipment = tx.create(Shipment, {
         id,
-        order: locked,
+        order,
         carrier: carrier.id,
-        service: booked.service,
-        trackingNumber: booked.trackingNumber,
-        trackingUrl: booked.trackingUrl,
-        externalId: booked.externalId,
+        service: made.service,
+        trackingNumber: made.trackingNumber,
+        trackingUrl: made.trackingUrl,
+        externalId: made.externalId,
         status,
         items: input.items.map(({ orderItemId, quantity }) => ({ orderItemId, quantity })),
         deliveredAt: null,
@@ -145,17 +146,17 @@ export async function createShipment (em: EntityManager, settings: ShipmentSetti
         location: null,
         occurredAt: new Date(),
         source: 'STAFF',
-        description: status === 'LABEL_CREATED' ? `Booked with ${carrier.id}${booked.service === null ? '' : ` (${booked.service})`}` : `Handed to ${booked.service ?? 'the carrier'}`
+        description: status === 'LABEL_CREATED' ? `Booked with ${carrier.id}${made.service === null ? '' : ` (${made.service})`}` : `Handed to ${made.service ?? 'the carrier'}`
       })
-      const before = beforeChange(locked)
+      const before = beforeChange(order)
       await tx.flush()
-      const { unshipped: left } = await unshippedUnits(tx, locked.id)
-      if ([...left.values()].every((units) => units === 0)) await moveOrderAsShop(tx, settings.orders, locked, 'SHIPPED', note, actor)
-      await announceOrderUpdate(tx, settings.orders, locked, before, note)
+      const { unshipped: left } = await unshippedUnits(tx, order.id)
+      if ([...left.values()].every((units) => units === 0)) await moveOrderAsShop(tx, settings.orders, order, 'SHIPPED', note, actor)
+      await announceOrderUpdate(tx, settings.orders, order, before, note)
       return await viewOf(tx, shipment)
     })
   } catch (error) {
-    if (booked.externalId !== null) settings.log.error({ err: error, shipment: id, carrier: carrier.id, externalId: booked.externalId }, 'a parcel was booked with its carrier but not recorded; cancel it with the carrier')
+    if (booked !== undefined && booked.externalId !== null) settings.log.error({ err: error, shipment: id, carrier: carrier.id, externalId: booked.externalId }, 'a parcel was booked with its carrier but not recorded; cancel it with the carrier')
     if (error instanceof Error && /shipments_carrier_tracking_unique/.test(error.message)) throw trackingNumberTaken()
     throw error
   }
@@ -233,6 +234,7 @@ export async function receiveCarrierCallback (em: EntityManager, settings: Shipm
     update = carrier.parseCallback(headers, body)
   } catch (error) {
     if (error instanceof CallbackRejectedError) throw callbackRejected()
+    if (error instanceof CallbackUnreadableError) throw invalidField('/body', `cannot be read as a tracking update: ${error.message}`)
     throw error
   }
   return await em.transactional(async (tx) => {

@@ -37,6 +37,8 @@ export class CarrierRefusedError extends Error {
 }
 /** A tracking callback that fails authentication or cannot be read. */
 export class CallbackRejectedError extends Error {}
+/** A tracking callback that is authenticated but cannot be read (no tracking number, status or time). */
+export class CallbackUnreadableError extends Error {}
 export interface Carrier {
   readonly id: string
   rates (request: RateRequest, signal?: AbortSignal): Promise<CarrierRate[]>

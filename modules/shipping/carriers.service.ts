@@ -48,19 +48,40 @@ export interface Parcel {
 export interface CarrierQuoter {
   /** Whether this carrier can price parcels in this shop (it is configured, and has a rate API). */
   quotes: (carrier: string) => boolean
-  /** The carrier's cheapest price for the parcel in the shop's currency, or null when it has none or does not answer in `CARRIER_RATE_TIMEOUT_MS`. */
-  cheapest: (carrier: string, parcel: Parcel) => Promise<number | null>
+  /**
+   * The carrier's cheapest price for the parcel in the shop's currency, or null when it has none or does not
+   * answer in `CARRIER_RATE_TIMEOUT_MS`. With `cachedOnly`, only a quote given in the last few minutes (checkout
+   * holds its cart's lock and never waits on a carrier).
+   */
+  cheapest: (carrier: string, parcel: Parcel, options?: { cachedOnly?: boolean }) => Promise<number | null>
 }
 
-/** Quotes from the shop's configured carriers, each bounded by CARRIER_RATE_TIMEOUT_MS: a slow carrier never holds up a cart. */
+/** How long a carrier's quote holds: the cart listing and the checkout that follows it charge the same. */
+const QUOTE_TTL_MS = 10 * 60 * 1000
+const MAX_CACHED_QUOTES = 10_000
+
+const quoters = new WeakMap<AppConfig, CarrierQuoter>()
+
+/**
+ * Quotes from the shop's configured carriers, each bounded by CARRIER_RATE_TIMEOUT_MS (a slow carrier never
+ * holds up a cart) and kept for ten minutes per parcel, one cache per app, so that repeated listings do not
+ * spend the carrier's rate limit.
+ */
 export function carrierQuoterOf (config: AppConfig, log: { warn: (details: object, message: string) => void }): CarrierQuoter {
+  const known = quoters.get(config)
+  if (known !== undefined) return known
   const { carriers } = carriersOf(config)
   const rated = (carrier: string) => carrier !== 'manual' ? carriers.get(carrier as CarrierId) : undefined
-  return {
+  const cache = new Map<string, { price: number, until: number }>()
+  const quoter: CarrierQuoter = {
     quotes: (carrier) => rated(carrier) !== undefined,
-    cheapest: async (carrierId, parcel) => {
+    cheapest: async (carrierId, parcel, options = {}) => {
       const carrier = rated(carrierId)
       if (carrier === undefined || parcel.postalCode === null) return null
+      const key = JSON.stringify([carrierId, parcel.country, parcel.postalCode, parcel.weightGrams, parcel.cashOnDelivery, parcel.declaredValue])
+      const cached = cache.get(key)
+      if (cached !== undefined && cached.until > Date.now()) return cached.price
+      if (options.cachedOnly === true) return null
       try {
         const rates = await carrier.rates({
           destination: { postalCode: parcel.postalCode, country: parcel.country },
@@ -69,13 +90,20 @@ export function carrierQuoterOf (config: AppConfig, log: { warn: (details: objec
           declaredValue: parcel.declaredValue
         }, AbortSignal.timeout(config.CARRIER_RATE_TIMEOUT_MS))
         const prices = rates.filter((rate) => rate.currency === config.SHOP_CURRENCY).map((rate) => rate.price)
-        return prices.length === 0 ? null : Math.min(...prices)
+        if (prices.length === 0) return null
+        const price = Math.min(...prices)
+        if (cache.size >= MAX_CACHED_QUOTES) cache.delete(cache.keys().next().value as string)
+        cache.delete(key)
+        cache.set(key, { price, until: Date.now() + QUOTE_TTL_MS })
+        return price
       } catch (error) {
         log.warn({ err: error, carrier: carrierId }, 'a carrier gave no rate in time: the method\'s own price applies')
         return null
       }
     }
   }
+  quoters.set(config, quoter)
+  return quoter
 }
 
 /** What the variants weigh, `quantity` units each; SHIPPING_DEFAULT_WEIGHT_GRAMS for those without a weight. */

@@ -92,7 +92,7 @@ export const cartShippingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       destination = { country: resource.country, postalCode: resource.postalCode }
     }
     const cart = await getCart(request.em, cartSettings, owner)
-    const parcel = { postalCode: destination.postalCode, lines: cart.items.map((item) => ({ variantId: item.variantId, quantity: item.quantity })) }
+    const parcel = { postalCode: destination.postalCode, lines: cart.items.filter((item) => item.purchasable).map((item) => ({ variantId: item.variantId, quantity: item.quantity })) }
     return await shippingOptions(request.em, settings, destination.country, cart.total.amount, cart.subtotal.amount, parcel)
   })
 }

@@ -63,13 +63,13 @@ type PriceSource = 'FLAT' | 'CARRIER' | 'FALLBACK'
  * What a method costs a cart with this subtotal: nothing from its free-above threshold on; otherwise its
  * price, or its carrier's quote for the parcel (its own price when the carrier gives none in time).
  */
-async function priceFor (em: EntityManager, settings: ShippingSettings, method: ShippingMethodEntity, country: string, subtotal: number, parcel: CartParcel): Promise<{ price: number, source: PriceSource }> {
+async function priceFor (em: EntityManager, settings: ShippingSettings, method: ShippingMethodEntity, country: string, subtotal: number, parcel: CartParcel, cachedOnly = false): Promise<{ price: number, source: PriceSource }> {
   if (method.freeAbove != null && subtotal >= method.freeAbove) return { price: 0, source: 'FLAT' }
   if (method.pricing !== 'CARRIER_CALCULATED' || method.carrier == null) return { price: method.price, source: 'FLAT' }
   // Quoted as prepaid: the cart's listing does not know yet how it will be paid, and checkout must charge what it showed.
   const quote = await settings.quoter.cheapest(method.carrier, {
     postalCode: parcel.postalCode, country, weightGrams: await parcelWeight(em, settings.defaultWeightGrams, parcel.lines), cashOnDelivery: false, declaredValue: subtotal
-  })
+  }, { cachedOnly })
   return quote === null ? { price: method.price, source: 'FALLBACK' } : { price: quote, source: 'CARRIER' }
 }
 
@@ -147,10 +147,19 @@ export async function shippingOptions (em: EntityManager, settings: ShippingSett
   }
 }
 
-/** For checkout: the method, if active and serving `country`, with what it costs this cart. */
-export async function shippingQuote (em: EntityManager, settings: ShippingSettings, id: string, country: string, subtotal: number, parcel: CartParcel): Promise<{ id: string, name: string, price: number }> {
+/**
+ * For checkout: the method, if active and serving `country`, with what it costs this cart. With `cachedOnly`
+ * (inside checkout's transaction) a carrier-priced method takes only the carrier's recent quote, never
+ * asking it again: no lock waits on a carrier.
+ */
+export async function shippingQuote (em: EntityManager, settings: ShippingSettings, id: string, country: string, subtotal: number, parcel: CartParcel, cachedOnly = false): Promise<{ id: string, name: string, price: number }> {
   const method = await em.findOne(ShippingMethodEntity, { id })
   if (method === null) throw notFound()
   if (!method.active || !method.countries.includes(country)) throw shippingNotAvailable(country)
-  return { id: method.id, name: method.name, price: (await priceFor(em, settings, method, country, subtotal, parcel)).price }
+  return { id: method.id, name: method.name, price: (await priceFor(em, settings, method, country, subtotal, parcel, cachedOnly)).price }
+}
+
+/** Whether the method's price comes from its carrier (checkout then asks for the quote before its transaction). */
+export async function isCarrierPriced (em: EntityManager, id: string): Promise<boolean> {
+  return (await em.findOne(ShippingMethodEntity, { id }))?.pricing === 'CARRIER_CALCULATED'
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import {
-  CallbackRejectedError, CarrierRefusedError, CarrierUnavailableError,
+  CallbackRejectedError, CallbackUnreadableError, CarrierRefusedError, CarrierUnavailableError,
   type Carrier, type CarrierRate, type CreatedShipment, type RateRequest, type ShipmentRequest, type TrackingUpdate
 } from './carrier.js'
 import { fromIst, indianPhone, isRecord, istMinute, messageOf, paiseOf, rupeesOf, shiprocketStatus, textOf, type Json } from './shiprocket-formats.js'
@@ -299,19 +299,19 @@ export function createShiprocketCarrier (settings: ShiprocketSettings): Carrier 
       try {
         payload = JSON.parse(payload.toString())
       } catch {
-        throw new CallbackRejectedError('The callback body is not JSON')
+        throw new CallbackUnreadableError('The callback body is not JSON')
       }
     }
-    if (!isRecord(payload)) throw new CallbackRejectedError('The callback body is not a JSON object')
+    if (!isRecord(payload)) throw new CallbackUnreadableError('The callback body is not a JSON object')
     const awb = textOf(payload.awb)
-    if (awb === null) throw new CallbackRejectedError('The callback names no AWB')
+    if (awb === null) throw new CallbackUnreadableError('The callback names no AWB')
     const status = shiprocketStatus(payload.shipment_status_id, payload.shipment_status, payload.current_status)
-    if (status === null) throw new CallbackRejectedError('The callback carries no status')
+    if (status === null) throw new CallbackUnreadableError('The callback carries no status')
     const scans = (Array.isArray(payload.scans) ? payload.scans : []).filter(isRecord)
     const dated = scans.map((scan) => ({ scan, at: fromIst(scan.date)?.getTime() ?? -Infinity }))
     const newest = dated.reduce<typeof dated[number] | null>((latest, entry) => latest === null || entry.at >= latest.at ? entry : latest, null)
     const occurredAt = fromIst(payload.current_timestamp) ?? (newest !== null && newest.at > -Infinity ? new Date(newest.at) : null)
-    if (occurredAt === null) throw new CallbackRejectedError('The callback carries no readable timestamp')
+    if (occurredAt === null) throw new CallbackUnreadableError('The callback carries no readable timestamp')
     return {
       trackingNumber: awb,
       status,

@@ -5,7 +5,7 @@ import { adminOf, createModerator } from '../helpers/fulfilment.js'
 import { concurrently } from '../helpers/concurrency.js'
 import { startReceiver } from '../helpers/webhooks.js'
 import {
-  buildPayments, intentOf, mailsTo, orderPayments, ownOrder, paymentsWhen, placeCardOrder, placePaidCardOrder, postStripeEvent, subscribe, waitFor,
+  adminEmail, buildPayments, intentOf, mailsTo, orderPayments, ownOrder, paymentsWhen, placeCardOrder, placePaidCardOrder, postStripeEvent, subscribe, waitFor,
   webhooksReceived, type PaymentsHarness
 } from '../helpers/payments.js'
 
@@ -216,4 +216,23 @@ t.test('a refund Stripe could not be reached for stays pending and is sent again
   t.equal(sent[0]?.idempotencyKey, sent[1]?.idempotencyKey, 'the same idempotency key both times')
   t.equal(stripeRefunds(harness).length, 1)
   t.match(await ownOrder(harness, customer, order.id), { paymentStatus: 'PARTIALLY_REFUNDED' })
+})
+
+t.test('a refund Stripe reports failed after it succeeded (an expired card) undoes it: the order is paid again, and every admin is told', async (t) => {
+  const harness = await buildPayments(t)
+  const admin = await adminEmail(harness)
+  const { customer, order } = await paidOrder(harness)
+  const made = await refund(harness, order.id, order.total.amount)
+  t.match(made.data, { status: 'SUCCEEDED' })
+  t.match(await ownOrder(harness, customer, order.id), { paymentStatus: 'REFUNDED' })
+
+  const atStripe = stripeRefunds(harness)[0]!
+  const failed = harness.stripe.signEvent('refund.failed', { ...atStripe, status: 'failed', failure_reason: 'expired_or_canceled_card' })
+  t.same((await postStripeEvent(harness.app, failed)).body, { received: true, duplicate: false })
+  const after = await orderPayments(harness, order.id)
+  t.match(after.refunds, [{ id: made.data?.id, status: 'FAILED', failureReason: 'expired_or_canceled_card' }])
+  t.match(after, { refunded: money(0), refundable: order.total }, 'the money is the shop\'s again, and refundable')
+  t.match(after.payments[0]?.payment.attention, /failed: expired_or_canceled_card/, 'the payment says why staff must look')
+  t.match(await ownOrder(harness, customer, order.id), { paymentStatus: 'PAID', payments: [{ attention: null }] }, 'the customer sees it paid, not the staff note')
+  await waitFor('the admins\' email', async () => mailsTo(harness, admin, new RegExp(`^Payment needs attention: order ${order.number}$`)).length === 1)
 })

@@ -91,10 +91,11 @@ t.test('the cart listing quotes the carrier\'s cheapest price for the cart\'s we
   const saved = await shop.api.POST('/api/v1/me/addresses', { headers: customer.headers, body: { fullName: INDIAN_ADDRESS.fullName, line1: INDIAN_ADDRESS.line1, city: INDIAN_ADDRESS.city, postalCode: INDIAN_ADDRESS.postalCode, country: 'IN' } })
   t.same((await listed(customer, { addressId: saved.data!.id })).Courier, quoted.Courier, 'a saved address is quoted for its pincode')
 
+  const askedBefore = standIn.count(SERVICEABILITY)
   const placed = await checkout(customer, quoted.Courier!.total)
   t.equal(placed.response.status, 201)
   t.match(placed.data, { shippingTotal: inr(5450), total: inr(55_350), shippingMethod: { id: method.id, name: 'Courier', price: inr(5450) } })
-  t.same(standIn.requests.at(-1)?.query, { pickup_postcode: '110001', delivery_postcode: INDIAN_ADDRESS.postalCode, weight: '0.5', cod: '0', declared_value: '499' }, 'checkout asks again, for the same parcel, quoted as the listing quoted it')
+  t.equal(standIn.count(SERVICEABILITY), askedBefore, 'checkout charges the quote the listing got, kept for ten minutes: the carrier is not asked again')
 })
 
 t.test('a cash-on-delivery checkout at the total the cart listing showed goes through, where the cheapest courier takes no cash', async (t) => {
@@ -105,21 +106,22 @@ t.test('a cash-on-delivery checkout at the total the cart listing showed goes th
 })
 
 t.test('a carrier that does not answer in CARRIER_RATE_TIMEOUT_MS: the method\'s own price (FALLBACK), which checkout charges too', async (t) => {
-  const customer = await cartOf(2)
-  await listed(customer, { country: 'IN', postalCode: INDIAN_ADDRESS.postalCode })
+  const customer = await cartOf(3)
+  // Signed in with Shiprocket already; this cart's parcel has no quote kept yet.
+  await listed(customer, { country: 'IN', postalCode: MUMBAI.postalCode })
   const asked = standIn.count(SERVICEABILITY)
   standIn.delayNext(RATE_TIMEOUT_MS * 3)
   const started = Date.now()
   const quoted = await listed(customer, { country: 'IN', postalCode: INDIAN_ADDRESS.postalCode })
   t.ok(Date.now() - started < RATE_TIMEOUT_MS * 3, 'the cart did not wait for the carrier')
   t.equal(standIn.count(SERVICEABILITY), asked + 1, 'the carrier was asked')
-  t.same([quoted.Courier?.price, quoted.Courier?.priceSource, quoted.Courier?.total], [inr(9900), 'FALLBACK', inr(49_900 + 9900)])
+  t.same([quoted.Courier?.price, quoted.Courier?.priceSource, quoted.Courier?.total], [inr(9900), 'FALLBACK', inr(49_900 * 3 / 2 + 9900)])
 
   standIn.delayNext(RATE_TIMEOUT_MS * 3)
   const placed = await checkout(customer, quoted.Courier!.total)
   t.equal(placed.response.status, 201)
-  t.match(placed.data, { shippingTotal: inr(9900), total: inr(59_800) })
-  t.equal(standIn.count(SERVICEABILITY), asked + 2, 'asked again at checkout')
+  t.match(placed.data, { shippingTotal: inr(9900), total: inr(49_900 * 3 / 2 + 9900) })
+  t.equal(standIn.count(SERVICEABILITY), asked + 2, 'asked again at checkout, before its transaction, and slow again: the fallback')
 })
 
 t.test('without a postal code, or for one no courier serves, the method\'s own price applies (FALLBACK)', async (t) => {

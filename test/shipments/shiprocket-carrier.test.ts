@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { CallbackRejectedError, CarrierRefusedError, CarrierUnavailableError, type ShipmentRequest } from '../../modules/shipping/carrier.js'
+import { CallbackRejectedError, CallbackUnreadableError, CarrierRefusedError, CarrierUnavailableError, type ShipmentRequest } from '../../modules/shipping/carrier.js'
 import { createShiprocketCarrier, type ShiprocketSettings } from '../../modules/shipping/shiprocket-carrier.js'
 import { fromIst, paiseOf, shiprocketStatus } from '../../modules/shipping/shiprocket-formats.js'
 import { istText, standInSettings, startShiprocketStandIn, type ShiprocketStandIn, type StandInRate } from '../helpers/shiprocket-stand-in.js'
@@ -359,7 +359,7 @@ t.test('parseCallback accepts the webhook token and reads the status from the sh
   t.match(byText, { trackingNumber: '14326480716236', status: 'OUT_FOR_DELIVERY', location: null }, 'a numeric AWB, no ids: the text decides')
 })
 
-t.test('parseCallback rejects a missing or wrong token and bodies it cannot read', async (t) => {
+t.test('parseCallback rejects a missing or wrong token, and tells bodies it cannot read apart', async (t) => {
   const { standIn, carrier } = await setUp(t)
   const { headers, body } = standIn.callback('SR0000000000042', 21, 'UNDELIVERED', new Date('2026-03-04T10:00:00Z'))
   t.equal(carrier.parseCallback(headers, body).status, 'EXCEPTION')
@@ -368,18 +368,24 @@ t.test('parseCallback rejects a missing or wrong token and bodies it cannot read
     t.ok(error instanceof CallbackRejectedError, error.message)
     return error.message
   }
+  // With the right token, a body that cannot be read is another failure: the carrier is authenticated.
+  const unreadable = (headerSet: Record<string, string | string[] | undefined>, payload: unknown): string => {
+    const error = thrown(() => carrier.parseCallback(headerSet, payload))
+    t.ok(error instanceof CallbackUnreadableError, error.message)
+    return error.message
+  }
   t.equal(rejected({ 'content-type': 'application/json' }, body), 'The callback does not carry the webhook token')
   rejected({ 'x-api-key': undefined }, body)
   rejected({ 'x-api-key': `${standIn.webhookToken}x` }, body)
   rejected({ 'x-api-key': standIn.webhookToken.toUpperCase() }, body)
   rejected({ 'x-api-key': [standIn.webhookToken, standIn.webhookToken] }, body)
   rejected({ authorization: `Bearer ${standIn.webhookToken}` }, body)
-  t.equal(rejected(headers, { ...body, awb: undefined }), 'The callback names no AWB')
-  rejected(headers, { ...body, awb: '  ' })
-  t.equal(rejected(headers, { awb: 'SR1', current_timestamp: '04 03 2026 15:30:00' }), 'The callback carries no status')
-  t.equal(rejected(headers, { awb: 'SR1', shipment_status_id: 18, current_timestamp: '31 02 2026 15:30:00' }), 'The callback carries no readable timestamp')
-  t.equal(rejected(headers, '{"awb":'), 'The callback body is not JSON')
-  rejected(headers, [body])
+  t.equal(unreadable(headers, { ...body, awb: undefined }), 'The callback names no AWB')
+  unreadable(headers, { ...body, awb: '  ' })
+  t.equal(unreadable(headers, { awb: 'SR1', current_timestamp: '04 03 2026 15:30:00' }), 'The callback carries no status')
+  t.equal(unreadable(headers, { awb: 'SR1', shipment_status_id: 18, current_timestamp: '31 02 2026 15:30:00' }), 'The callback carries no readable timestamp')
+  t.equal(unreadable(headers, '{"awb":'), 'The callback body is not JSON')
+  unreadable(headers, [body])
 
   const tokenless = createShiprocketCarrier(standInSettings(standIn, { webhookToken: '' }))
   const error = thrown(() => tokenless.parseCallback({ 'x-api-key': '' }, body))

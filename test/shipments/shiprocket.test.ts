@@ -232,6 +232,9 @@ t.test('tracking callbacks: Shiprocket\'s token is required, other slugs and par
   for (const slug of ['carrier-updates', 'manual']) {
     t.same((await postCallback(shop.api, slug, inTransit)).error, problem(404, 'NOT_FOUND', 'No carrier takes callbacks here.', callbackPath(slug)), `no carrier at ${slug}`)
   }
+  const unreadable = await postCallback(shop.api, SLUG, { ...inTransit, body: { ...inTransit.body, awb: undefined } })
+  t.equal(unreadable.response.status, 400, 'the right token with a body that names no AWB: not a question of authentication')
+  t.match(unreadable.error, { code: 'VALIDATION_FAILED', errors: [{ pointer: '/body', detail: 'cannot be read as a tracking update: The callback names no AWB' }] })
   t.equal((await staffOrder(shop, order.id)).order.shipments[0]?.status, 'LABEL_CREATED', 'nothing applied so far')
   const stranger = await postCallback(shop.api, SLUG, standIn.callback('SR9999999999999', 18, 'IN TRANSIT', scan(1)))
   t.equal(stranger.response.status, 200)
