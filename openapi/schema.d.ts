@@ -1447,7 +1447,8 @@ export interface paths {
         /**
          * A carrier's tracking update
          * @description Where carriers post tracking updates, authenticated the way each one does: Shiprocket sends the token
-         *     configured in its dashboard as `x-api-key`, which must be `SHIPROCKET_WEBHOOK_TOKEN` (`401` otherwise).
+         *     configured in its dashboard as `x-api-key`, which must be `SHIPROCKET_WEBHOOK_TOKEN` (`401` otherwise);
+         *     with the right token, a body that names no AWB, status or readable time is a `400`.
          *     An update is recorded once on the parcel with its tracking number (a repeat changes nothing), and a
          *     delivery completes the order when it was the last parcel. An update for a tracking number that is not
          *     ours is acknowledged with `applied: false`, so the carrier stops sending it.
