@@ -3353,7 +3353,8 @@ export interface components {
         /**
          * @description `FLAT`: the method's price (free from `freeAbove`). `CARRIER_CALCULATED`: the carrier's price for the
          *     cart's parcel (its variants' weights, `SHIPPING_DEFAULT_WEIGHT_GRAMS` for those without) and address,
-         *     asked for each cart; `price` when the carrier does not answer within `CARRIER_RATE_TIMEOUT_MS`. A
+         *     asked for each cart's parcel and kept ten minutes (checkout charges the kept quote); `price` when the
+         *     carrier does not answer within `CARRIER_RATE_TIMEOUT_MS`. A
          *     `CARRIER_CALCULATED` method needs a carrier that quotes (`shiprocket`).
          * @enum {string}
          */

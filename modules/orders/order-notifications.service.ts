@@ -62,9 +62,7 @@ function emailOf (notifier: OrderNotifier, customer: OrderCustomer, order: Order
   if (change.from === order.status) return change.refunded === undefined ? undefined : refundIssuedEmail(emails, customer, order, change.refunded)
   switch (order.status) {
     case 'CONFIRMED': return orderConfirmedEmail(emails, customer, order, change.note)
-    case 'SHIPPED': return orderShippedEmail(emails, customer, order, change.note, order.shipments.map((shipment) => ({
-      carrier: shipment.service ?? shipment.carrier, trackingNumber: shipment.trackingNumber, trackingUrl: shipment.trackingUrl
-    })))
+    case 'SHIPPED': return orderShippedEmail(emails, customer, order, change.note)
     case 'DELIVERED':
       if (change.from === 'RETURN_REQUESTED') return returnRejectedEmail(emails, customer, order, change.note)
       return orderDeliveredEmail(emails, customer, order, notifier.returnWindowDays)

@@ -19,12 +19,6 @@ export interface Recipient {
   name: string
 }
 
-export interface ShipmentDetails {
-  carrier: string
-  trackingNumber: string | null
-  trackingUrl: string | null
-}
-
 function items (order: Order): EmailBlock {
   return {
     table: order.items.map((item) => [
@@ -82,13 +76,17 @@ export function orderConfirmedEmail (settings: OrderEmailSettings, to: Recipient
   ])
 }
 
-export function orderShippedEmail (settings: OrderEmailSettings, to: Recipient, order: Order, note: string | null, shipments: ShipmentDetails[] = []): MailMessage {
+/** Every parcel of the order, each with its carrier (the service staff named, or the carrier) and tracking. */
+export function orderShippedEmail (settings: OrderEmailSettings, to: Recipient, order: Order, note: string | null): MailMessage {
   return orderEmail(settings, to, order, 'Your order is on its way', [
     { paragraph: `Your order ${order.number} has shipped to ${order.shippingAddress.city}.` },
-    ...shipments.flatMap((shipment): EmailBlock[] => [
-      { paragraph: `Carrier: ${shipment.carrier}${shipment.trackingNumber === null ? '' : `, tracking number ${shipment.trackingNumber}`}` },
-      ...(shipment.trackingUrl === null ? [] : [{ link: { label: `Track it with ${shipment.carrier}`, url: shipment.trackingUrl } }])
-    ]),
+    ...order.shipments.flatMap((shipment): EmailBlock[] => {
+      const carrier = shipment.service ?? shipment.carrier
+      return [
+        { paragraph: `Carrier: ${carrier}${shipment.trackingNumber === null ? '' : `, tracking number ${shipment.trackingNumber}`}` },
+        ...(shipment.trackingUrl === null ? [] : [{ link: { label: `Track it with ${carrier}`, url: shipment.trackingUrl } }])
+      ]
+    }),
     ...shopNote(note)
   ])
 }

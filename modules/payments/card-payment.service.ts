@@ -12,9 +12,14 @@ import type { PaymentSettings } from './payments.settings.js'
 import { flagToStaff, ledgerOf, paymentStatusOf, reserveFullRefunds, reserveRefund, submitRefund } from './refund.service.js'
 import { GatewayRefusedError, GatewayUnavailableError, type GatewayIntent } from './stripe-gateway.js'
 
+/** Card payments need Stripe: checkout refuses `CARD` before any work without it. */
+export function assertCardPaymentsAvailable (settings: PaymentSettings): void {
+  if (settings.gateway === null) throw cardPaymentsUnavailable()
+}
+
 /** A new card payment of an order, in its transaction; Stripe is asked for its PaymentIntent once that commits. */
 export function recordCardPayment (tx: EntityManager, settings: PaymentSettings, order: Order, actor: Actor): Payment {
-  if (settings.gateway === null) throw cardPaymentsUnavailable()
+  assertCardPaymentsAvailable(settings)
   return tx.create(Payment, {
     order, provider: 'STRIPE', amount: order.total, currency: order.currency, status: 'PENDING', amountReceived: 0, actorRole: actor.role, actor: actor.id
   })

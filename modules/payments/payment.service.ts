@@ -7,10 +7,12 @@ import { announceOrderUpdate, beforeChange, findOrder, lockOrder } from '../orde
 import { Payment } from '../orders/payment.entity.js'
 import { PaymentEvent } from './payment-event.entity.js'
 import { toPayment, toRefund, type PaymentView } from '../orders/orders.contract.js'
-import { cardPaymentsUnavailable, codAmountMismatch, codLimitExceeded, codNotCollectable } from './payments.errors.js'
+import { codAmountMismatch, codLimitExceeded, codNotCollectable } from './payments.errors.js'
 import type { PaymentSettings } from './payments.settings.js'
 import { ledgerOf, paymentStatusOf } from './refund.service.js'
 import type { CodPaymentRequest, OrderPayments } from './payment.schemas.js'
+
+import { assertCardPaymentsAvailable } from './card-payment.service.js'
 
 export { recordCardPayment, submitPaymentIntent } from './card-payment.service.js'
 export { paymentSettingsOf } from './payments.context.js'
@@ -18,7 +20,7 @@ export type { PaymentSettings } from './payments.settings.js'
 
 /** Checkout's check that the shop takes this way of paying: cards with Stripe configured. */
 export function assertPaymentMethodAvailable (settings: PaymentSettings, method: 'COD' | 'CARD'): void {
-  if (method === 'CARD' && settings.gateway === null) throw cardPaymentsUnavailable()
+  if (method === 'CARD') assertCardPaymentsAvailable(settings)
 }
 
 /** Checkout's check of a cash-on-delivery order's total against COD_MAX_AMOUNT. */
