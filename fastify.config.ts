@@ -37,6 +37,9 @@ import checkoutModule from './modules/checkout/checkout.module.js'
 import webhooksModule from './modules/webhooks/webhooks.module.js'
 import paymentsModule from './modules/payments/payments.module.js'
 import shipmentsModule from './modules/shipments/shipments.module.js'
+import reviewsModule from './modules/reviews/reviews.module.js'
+import wishlistModule from './modules/wishlist/wishlist.module.js'
+import discountsModule from './modules/discounts/discounts.module.js'
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789'
 
@@ -119,7 +122,10 @@ const ConfigSchema = Type.Object({
   SHIPROCKET_CALLBACK_SLUG: Type.String({ default: 'courier-updates', pattern: '^[a-z0-9-]{3,40}$' }),
   CARRIER_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 60_000 }),
   CARRIER_RATE_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 50, maximum: 30_000 }),
-  SHIPPING_DEFAULT_WEIGHT_GRAMS: Type.Integer({ default: 500, minimum: 1, maximum: 1_000_000 })
+  SHIPPING_DEFAULT_WEIGHT_GRAMS: Type.Integer({ default: 500, minimum: 1, maximum: 1_000_000 }),
+  REVIEW_MAX_IMAGES: Type.Integer({ default: 5, minimum: 0, maximum: 20 }),
+  REVIEWS_REQUIRE_APPROVAL: Type.Boolean({ default: false }),
+  DISCOUNT_CODE_ATTEMPTS_PER_IP_PER_HOUR: Type.Integer({ default: 60, minimum: 1, maximum: 1_000_000 })
 })
 
 type EnvironmentConfig = Static<typeof ConfigSchema>
@@ -307,11 +313,14 @@ export async function buildApp (config: AppConfig, options: BuildOptions = {}): 
   app.register(mediaModule)
   app.register(inventoryModule, { prefix: '/api/v1/admin' })
   app.register(shippingModule, { prefix: '/api/v1' })
+  app.register(discountsModule, { prefix: '/api/v1' })
   app.register(cartModule, { prefix: '/api/v1' })
   app.register(ordersModule, { prefix: '/api/v1' })
   app.register(paymentsModule, { prefix: '/api/v1' })
   app.register(shipmentsModule, { prefix: '/api/v1' })
   app.register(checkoutModule, { prefix: '/api/v1' })
+  app.register(reviewsModule, { prefix: '/api/v1' })
+  app.register(wishlistModule, { prefix: '/api/v1' })
   app.register(webhooksModule, { prefix: '/api/v1/admin/webhooks' })
   app.register(demoModule)
 

@@ -26,6 +26,9 @@ import { EventTicketSchema } from './modules/auth/event-ticket.entity.js'
 import { PaymentSchema, RefundSchema } from './modules/orders/payment.entity.js'
 import { PaymentEventSchema } from './modules/payments/payment-event.entity.js'
 import { ShipmentSchema, ShipmentEventSchema } from './modules/orders/shipment.entity.js'
+import { ReviewSchema, ReviewImageSchema } from './modules/reviews/review.entity.js'
+import { WishlistItemSchema } from './modules/wishlist/wishlist.entity.js'
+import { DiscountSchema, DiscountRedemptionSchema } from './modules/discounts/discount.entity.js'
 import { WebhookEndpointSchema } from './modules/webhooks/webhook.entity.js'
 import { WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema } from './modules/webhooks/webhook-delivery.entity.js'
 
@@ -39,6 +42,7 @@ export const entities = [
   ShippingMethodSchema, CartSchema, CartLineSchema,
   OrderSchema, OrderItemSchema, OrderStatusChangeSchema, ReturnRequestSchema,
   PaymentSchema, RefundSchema, PaymentEventSchema, ShipmentSchema, ShipmentEventSchema,
+  ReviewSchema, ReviewImageSchema, WishlistItemSchema, DiscountSchema, DiscountRedemptionSchema,
   WebhookEndpointSchema, WebhookEventSchema, WebhookDeliverySchema, WebhookDeliveryAttemptSchema,
   IdempotencyKeySchema, LiveEventSchema
 ]

@@ -2,6 +2,7 @@ import { defineEntity, p } from '@mikro-orm/core'
 import { entityProperties } from '../../plugins/db/entity-properties.js'
 import { UserSchema } from '../auth/user.entity.js'
 import { VariantSchema } from '../catalog/variant.entity.js'
+import { DiscountSchema } from '../discounts/discount.entity.js'
 
 /**
  * A cart: a signed-in customer's one cart, or a guest's, named by the SHA-256 of its token (the token
@@ -15,7 +16,9 @@ export const CartSchema = defineEntity({
   properties: {
     ...entityProperties,
     customer: () => p.manyToOne(UserSchema).nullable().unique().deleteRule('cascade'),
-    tokenHash: p.string().length(64).nullable().unique()
+    tokenHash: p.string().length(64).nullable().unique(),
+    /** The discount code the customer applied, shown with what it takes off (or why it does not apply). */
+    discount: () => p.manyToOne(DiscountSchema).nullable().index().deleteRule('set null')
   }
 })
 

@@ -1,0 +1,5 @@
+import type { FastifyPluginAsync } from 'fastify'
+
+const discountsModule: FastifyPluginAsync = async () => {}
+
+export default discountsModule

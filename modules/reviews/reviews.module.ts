@@ -1,0 +1,5 @@
+import type { FastifyPluginAsync } from 'fastify'
+
+const reviewsModule: FastifyPluginAsync = async () => {}
+
+export default reviewsModule

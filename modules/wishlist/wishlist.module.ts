@@ -1,0 +1,5 @@
+import type { FastifyPluginAsync } from 'fastify'
+
+const wishlistModule: FastifyPluginAsync = async () => {}
+
+export default wishlistModule
