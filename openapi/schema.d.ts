@@ -1058,8 +1058,21 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post?: never;
-        delete?: never;
+        /**
+         * Apply a discount code
+         * @description Puts a discount code on the cart, in place of any other (a cart holds one). The cart answers with what
+         *     it takes off each line and in all (`discount`), or, when it does not apply now, why (`discount.reason`:
+         *     expired, not started, minimum not reached, nothing eligible, used up, already used by this customer);
+         *     the code stays on the cart and applies as soon as it can. An unknown code, or one staff turned off,
+         *     is a `404 DISCOUNT_NOT_FOUND`. Each client IP may try `DISCOUNT_CODE_ATTEMPTS_PER_IP_PER_HOUR` codes an
+         *     hour (default 60); more is a `429` with `Retry-After`. Checkout checks the code again and takes a use of it.
+         */
+        post: operations["applyCartDiscount"];
+        /**
+         * Remove the discount code
+         * @description Takes the code off the cart (nothing happens when it holds none).
+         */
+        delete: operations["removeCartDiscount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1069,12 +1082,36 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /**
+                 * @description The resource's id, or its slug (a product's former slugs still resolve to it).
+                 * @example oak-dining-chair
+                 */
+                idOrSlug: components["parameters"]["IdOrSlugPath"];
+            };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A product's reviews
+         * @description Public. The published reviews of an `ACTIVE` product (other products answer `404`), `newest` first by
+         *     default, or by `highest` or `lowest` rating (ties newest first); filtered by exact `rating` and by
+         *     `verified` purchase. `summary` describes every published review of the product whatever the filters:
+         *     the average (as the product's `rating`), the count and the histogram of stars. A cursor belongs to its
+         *     query: reuse it only with the same filters and sort. Cached publicly for a minute.
+         */
+        get: operations["listProductReviews"];
         put?: never;
-        post?: never;
+        /**
+         * Review a product
+         * @description Customers only (a staff token is a `403`). One review per customer and product: a second one is a
+         *     `409 REVIEW_EXISTS` naming the existing review in `reviewId` (edit that one instead), also when two are
+         *     sent at once. The product must be `ACTIVE` (others are a `404`); it is named by id or slug. The review is
+         *     `verifiedPurchase` when the customer has a delivered order containing the product. It is `PUBLISHED` at
+         *     once and counts in the product's rating, or `PENDING` until staff approve it when the shop runs with
+         *     `REVIEWS_REQUIRE_APPROVAL=true`. Title and body are stored without surrounding whitespace. The `ETag`
+         *     names the review's version, for `If-Match` on later edits.
+         */
+        post: operations["createReview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1085,28 +1122,64 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One review
+         * @description A `PUBLISHED` review is public. A review in any other status is shown to its author only (with the
+         *     `moderationReason` when it is `HIDDEN` or `REJECTED`); for everyone else it does not exist (`404`), staff
+         *     included (they read every review through `GET /admin/reviews/{id}`). The `ETag` names the review's version.
+         */
+        get: operations["getReview"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete one's review
+         * @description The author only (another customer's review is a `404`, a staff token a `403`; staff delete through
+         *     `DELETE /admin/reviews/{id}`). Its images are removed from storage, and the product's rating follows at once.
+         *     The customer may then review the product again.
+         */
+        delete: operations["deleteReview"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit one's review
+         * @description The author only: another customer's review is a `404`, and staff tokens are a `403` (staff moderate
+         *     through `PATCH /admin/reviews/{id}`). Send only what changes. With `If-Match` (the review's `ETag`), an edit
+         *     based on an older version (one the author or staff changed since) is a `412` and changes nothing.
+         *     `verifiedPurchase` is evaluated again. What the edit does to the status: a `PUBLISHED` review stays
+         *     published, unless the shop requires approval (`REVIEWS_REQUIRE_APPROVAL=true`), when it goes back to
+         *     `PENDING` until staff approve it again; `PENDING` stays pending; a `HIDDEN` or `REJECTED` review stays as
+         *     staff left it. The product's rating follows at once.
+         */
+        patch: operations["updateReview"];
         trace?: never;
     };
     "/api/v1/reviews/{id}/images/uploads": {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
             cookie?: never;
         };
         get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Start a review image upload
+         * @description The author only (others `404`, staff `403`). Declares a file (JPEG, PNG, WebP or AVIF, at most
+         *     `UPLOAD_MAX_BYTES`) and answers with a presigned URL: `PUT` the exact bytes there with the headers given,
+         *     before `expiresAt`, then confirm with `POST /reviews/{id}/images`. A review has at most `REVIEW_MAX_IMAGES`
+         *     (5) images: when it has them already, `409 REVIEW_IMAGES_FULL`. Uploads never confirmed are deleted after
+         *     a day.
+         */
+        post: operations["createReviewImageUpload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1117,12 +1190,25 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
             cookie?: never;
         };
         get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Confirm an upload as a review image
+         * @description The author only (others `404`, staff `403`). The upload must be one started for this review and must have
+         *     arrived with the declared size, and its first bytes must really be an image of the declared type (an HTML
+         *     or SVG file labelled `image/png` is refused): otherwise `409 UPLOAD_NOT_RECEIVED` or `400 UPLOAD_INVALID`,
+         *     and the object is deleted. Width and height are read from the file. The limit of `REVIEW_MAX_IMAGES` is
+         *     checked again here, so uploads confirmed at once never exceed it (`409 REVIEW_IMAGES_FULL`; the upload
+         *     stays unconfirmed and is swept after a day). A new image is an edit: with `REVIEWS_REQUIRE_APPROVAL=true`
+         *     a `PUBLISHED` review goes back to `PENDING` (see `PATCH /reviews/{id}`). Deleting an image changes no status.
+         */
+        post: operations["addReviewImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1133,13 +1219,22 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                /** @description The image's id. */
+                imageId: components["parameters"]["ImageIdPath"];
+            };
             cookie?: never;
         };
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a review image
+         * @description The author only (others `404`, staff `403`). The file is removed from storage.
+         */
+        delete: operations["deleteReviewImage"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1152,7 +1247,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Every review, for staff
+         * @description Staff (`ADMIN`, `MODERATOR`). Reviews of every status and product, newest first, filtered by status (the
+         *     approval queue is `status=PENDING`), product, customer and rating.
+         */
+        get: operations["adminListReviews"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1165,16 +1265,36 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One review, for staff
+         * @description Staff. Any status, with the author's account and the moderation record. The `ETag` names its version.
+         */
+        get: operations["adminGetReview"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a review
+         * @description Staff. Any review; its images are removed from storage, and the product's rating follows at once.
+         */
+        delete: operations["adminDeleteReview"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Moderate a review
+         * @description Staff. Sets the status of a review in any status: `PUBLISHED` (approve, or publish again), `HIDDEN` (take
+         *     down) or `REJECTED` (refuse); `reason` is required for `HIDDEN` and `REJECTED` (`400` without it), optional
+         *     for `PUBLISHED`, and replaces the previous one. Who decided and when are recorded; the public never sees
+         *     them, and the author sees the reason while the review is `HIDDEN` or `REJECTED`. The product's rating
+         *     follows at once. With `If-Match` (the review's `ETag`), a decision based on an older version (the author
+         *     edited it since) is a `412`.
+         */
+        patch: operations["moderateReview"];
         trace?: never;
     };
     "/api/v1/me/wishlist": {
@@ -1184,7 +1304,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List my saved products
+         * @description Customers only. The most recently saved first, cursor-paginated (stable while products are saved
+         *     meanwhile). Each product is shown as browsing shows it now: its current price range, rating, primary
+         *     image and `availability`. Archived products stay listed as `ARCHIVED` until removed. A product moved
+         *     back to `DRAFT` is not public: it is left out of the list while it is a draft, but stays saved and
+         *     reappears once it is `ACTIVE` again. A deleted product leaves the wishlist.
+         */
+        get: operations["listWishlist"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1197,13 +1325,30 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The saved product's id. */
+                productId: components["parameters"]["ProductIdPath"];
+            };
             cookie?: never;
         };
         get?: never;
-        put?: never;
+        /**
+         * Save a product
+         * @description Customers only; no body. Saves an `ACTIVE` product (in stock or not). Idempotent: saving a product
+         *     already saved changes nothing and answers `200` with the item as it is (`addedAt` unchanged, whatever
+         *     the product's status now), a product saved now answers `201`. Concurrent saves of one product make one
+         *     item. An unknown or `DRAFT` product is a `404`; an `ARCHIVED` one not yet saved is a
+         *     `409 PRODUCT_ARCHIVED`. A wishlist holds at most 500 products (`409 WISHLIST_FULL`), counting saved
+         *     drafts, exactly so whatever the concurrency.
+         */
+        put: operations["saveToWishlist"];
         post?: never;
-        delete?: never;
+        /**
+         * Remove a saved product
+         * @description Customers only. Idempotent: answers `204` whether or not the product was saved (or exists), so a
+         *     retried or repeated removal is harmless. Removes a saved draft too.
+         */
+        delete: operations["removeFromWishlist"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1216,9 +1361,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Discount codes
+         * @description Admins: every discount code, oldest first, with how many orders use it.
+         */
+        get: operations["listDiscounts"];
         put?: never;
-        post?: never;
+        /**
+         * Create a discount code
+         * @description Admins. A code already taken, in any case, is a `409 DISCOUNT_CODE_TAKEN`. Unknown `categoryIds` or
+         *     `productIds` are a `400` naming each.
+         */
+        post: operations["createDiscount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1229,16 +1383,33 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A discount code
+         * @description Admins. Its `ETag` goes back as `If-Match` on `PATCH`.
+         */
+        get: operations["getDiscount"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a discount code
+         * @description Admins. Only a code no order ever used can be deleted (`409 DISCOUNT_IN_USE` otherwise: turn it off
+         *     with `active: false` instead, so that orders keep their record). Carts holding it lose it.
+         */
+        delete: operations["deleteDiscount"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a discount code
+         * @description Admins. Send only what changes; with `If-Match`, a change based on an older version is a `412`. Orders
+         *     placed keep what they were given; carts see the change at once. Turn a code off with `active: false`.
+         */
+        patch: operations["updateDiscount"];
         trace?: never;
     };
     "/api/v1/checkout": {
@@ -1263,6 +1434,12 @@ export interface paths {
          *     shipping method that does not serve the address's country (`409 SHIPPING_NOT_AVAILABLE`). An unknown
          *     address or shipping method is a `404`. `CARD` needs Stripe to be configured (`409 PAYMENT_METHOD_UNAVAILABLE`
          *     otherwise); `COD` is refused above `COD_MAX_AMOUNT` (`409 COD_LIMIT_EXCEEDED`).
+         *
+         *     A discount code on the cart is checked again inside the transaction and a use of it is taken there, so
+         *     its limits hold whatever the concurrency: a code that no longer applies (used up by other orders, used
+         *     by this customer already, expired, or the cart no longer qualifies) is a `409 DISCOUNT_NOT_APPLICABLE`
+         *     whose `reason` says why, with the cart; remove the code (`DELETE /cart/discount`) or change the cart, and
+         *     check out again. The order records the code, each item's share of the discount, and the lower total.
          *
          *     A `CARD` order answers with its payment (`payments[0]`), whose `clientSecret` the storefront confirms with
          *     Stripe.js; the order stays `PENDING` and `UNPAID` until Stripe's signed event says the payment succeeded.
@@ -3060,16 +3237,23 @@ export interface components {
             /** @description True when the variant's stock no longer covers the quantity. */
             stockShort: boolean;
         };
+        /**
+         * @description Why an applied code takes nothing off now: `INACTIVE` (turned off by staff), `NOT_STARTED` (before
+         *     `startsAt`), `EXPIRED` (from `endsAt` on), `USED_UP` (its `usageLimit` is reached), `ALREADY_USED` (the
+         *     customer has used it `perCustomerLimit` times), `MINIMUM_NOT_REACHED` (the subtotal is below
+         *     `minimumSubtotal`), `NOTHING_ELIGIBLE` (no line is of its products or categories).
+         * @enum {string}
+         */
+        DiscountReason: "INACTIVE" | "NOT_STARTED" | "EXPIRED" | "USED_UP" | "ALREADY_USED" | "MINIMUM_NOT_REACHED" | "NOTHING_ELIGIBLE";
         /** @description The discount code applied to the cart, and what it takes off (or why it does not apply). */
         CartDiscount: {
             code: string;
             applies: boolean;
-            /**
-             * @description Why the code does not apply now, when it does not.
-             * @example MINIMUM_NOT_REACHED
-             */
-            reason: string | null;
+            /** @description Why the code takes nothing off now, when it does not apply; null when it does. */
+            reason: components["schemas"]["DiscountReason"] | null;
+            /** @description What it takes off the lines (0 when it does not apply, and for free shipping). */
             amount: components["schemas"]["Money"];
+            /** @description The code makes shipping free (`GET /cart/shipping-methods` prices every method at 0). */
             freeShipping: boolean;
             /** @description The discount on each line it applies to; the parts add up to `amount` exactly. */
             lines: {
@@ -3135,6 +3319,292 @@ export interface components {
         CartShippingMethods: {
             country: components["schemas"]["CountryCode"];
             items: components["schemas"]["CartShippingMethod"][];
+        };
+        ApplyDiscountRequest: {
+            /**
+             * @description Any case; surrounding spaces are ignored.
+             * @example spring-10
+             */
+            code: string;
+        };
+        /**
+         * @description Stars, a whole number from 1 to 5.
+         * @example 4
+         */
+        ReviewRating: number;
+        /** @description The author as the public sees them, first name and the initial of the last name (`Ada L.`). */
+        ReviewAuthor: {
+            /** @example Ada L. */
+            name: string;
+        };
+        /**
+         * @description `PUBLISHED` reviews are public and count in the product's rating. `PENDING` ones wait for staff (only with
+         *     `REVIEWS_REQUIRE_APPROVAL=true`); `HIDDEN` (taken down after publication) and `REJECTED` (refused) ones are
+         *     seen by their author and staff only.
+         * @example PUBLISHED
+         * @enum {string}
+         */
+        ReviewStatus: "PENDING" | "PUBLISHED" | "HIDDEN" | "REJECTED";
+        /** @description A photo of a review. */
+        ReviewImage: {
+            id: components["schemas"]["Id"];
+            /** @example https://cdn.example.com/0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f70.webp */
+            url: string;
+            alt: string | null;
+            width: number;
+            height: number;
+            contentType: components["schemas"]["ImageContentType"];
+            bytes: number;
+            /** @description Images are listed in the order they were added. */
+            position: number;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description A review as the public and its author see it. Who moderated it is never shown; `moderationReason` is
+         *     shown to the author only, and only while the review is `HIDDEN` or `REJECTED` (null otherwise).
+         */
+        Review: {
+            id: components["schemas"]["Id"];
+            productId: components["schemas"]["Id"];
+            author: components["schemas"]["ReviewAuthor"];
+            rating: components["schemas"]["ReviewRating"];
+            title: string;
+            body: string;
+            /** @description The author had received the product in a delivered order when the review was written or last edited. */
+            verifiedPurchase: boolean;
+            status: components["schemas"]["ReviewStatus"];
+            moderationReason: string | null;
+            images: components["schemas"]["ReviewImage"][];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        /** @description How many published reviews gave each number of stars. */
+        RatingHistogram: {
+            1: number;
+            2: number;
+            3: number;
+            4: number;
+            5: number;
+        };
+        /**
+         * @description Every published review of the product, whatever the list's filters: the average (two decimals, 0 when
+         *     there is none; the same as the product's `rating`), the count and the histogram.
+         */
+        ReviewSummary: {
+            /** @example 4.25 */
+            average: number;
+            /** @example 12 */
+            count: number;
+            histogram: components["schemas"]["RatingHistogram"];
+        };
+        /** @description A page of a product's published reviews, and the summary of all of them. */
+        ReviewPage: {
+            items: components["schemas"]["Review"][];
+            /** @description Opaque; null on the last page. */
+            nextCursor: string | null;
+            summary: components["schemas"]["ReviewSummary"];
+        };
+        /**
+         * @description Stored without surrounding whitespace.
+         * @example Sturdy and comfortable
+         */
+        ReviewTitle: string;
+        /**
+         * @description Plain text, stored without surrounding whitespace.
+         * @example We have used these chairs every day for a year and they still look new.
+         */
+        ReviewBody: string;
+        CreateReviewRequest: {
+            rating: components["schemas"]["ReviewRating"];
+            title: components["schemas"]["ReviewTitle"];
+            body: components["schemas"]["ReviewBody"];
+        };
+        /** @description Only what changes; at least one field. */
+        UpdateReviewRequest: {
+            rating?: components["schemas"]["ReviewRating"];
+            title?: components["schemas"]["ReviewTitle"];
+            body?: components["schemas"]["ReviewBody"];
+        };
+        ConfirmReviewImageRequest: {
+            uploadId: components["schemas"]["Id"];
+            alt?: components["schemas"]["AltText"];
+        };
+        ReviewCustomer: {
+            id: components["schemas"]["Id"];
+            /** @example ada@example.com */
+            email: string;
+            /** @example Ada Lovelace */
+            name: string;
+        };
+        ReviewProduct: {
+            id: components["schemas"]["Id"];
+            /** @example oak-dining-chair */
+            slug: string;
+            /** @example Oak Dining Chair */
+            name: string;
+        };
+        StaffRef: {
+            id: components["schemas"]["Id"];
+            /** @example Mo Derator */
+            name: string;
+        };
+        /**
+         * @description A review as staff see it: the author's account, the product, the reason of the last moderation whatever
+         *     the status, and who made it when. `version` is the review's `ETag`.
+         */
+        AdminReview: {
+            id: components["schemas"]["Id"];
+            productId: components["schemas"]["Id"];
+            author: components["schemas"]["ReviewAuthor"];
+            rating: components["schemas"]["ReviewRating"];
+            title: string;
+            body: string;
+            verifiedPurchase: boolean;
+            status: components["schemas"]["ReviewStatus"];
+            moderationReason: string | null;
+            images: components["schemas"]["ReviewImage"][];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+            customer: components["schemas"]["ReviewCustomer"];
+            product: components["schemas"]["ReviewProduct"];
+            /** @description The staff member who last moderated it; null when nobody has, or their account is gone. */
+            moderatedBy: components["schemas"]["StaffRef"] | null;
+            moderatedAt: components["schemas"]["Timestamp"] | null;
+            version: number;
+        };
+        AdminReviewPage: {
+            items: components["schemas"]["AdminReview"][];
+            /** @description Opaque; null on the last page. */
+            nextCursor: string | null;
+        };
+        /**
+         * @description What staff may set a review to.
+         * @example HIDDEN
+         * @enum {string}
+         */
+        ModerationStatus: "PUBLISHED" | "HIDDEN" | "REJECTED";
+        /**
+         * @description Why staff made the decision.
+         * @example Contains a phone number.
+         */
+        ModerationReason: string;
+        /** @description `reason` is required to hide or reject a review; for `PUBLISHED` it is optional. */
+        ModerateReviewRequest: {
+            status: components["schemas"]["ModerationStatus"];
+            reason?: components["schemas"]["ModerationReason"];
+        };
+        /**
+         * @description Whether the saved product can be bought now: `AVAILABLE` (`ACTIVE`, a variant in stock),
+         *     `OUT_OF_STOCK` (`ACTIVE`, no variant in stock: it may come back), `ARCHIVED` (no longer sold; kept in
+         *     the wishlist until the customer removes it). Clients should treat a value they do not know as
+         *     unavailable.
+         * @example AVAILABLE
+         * @enum {string}
+         */
+        WishlistAvailability: "AVAILABLE" | "OUT_OF_STOCK" | "ARCHIVED";
+        /** @description A saved product, as the storefront lists it now (current prices, stock and rating), and when it was saved. */
+        WishlistItem: {
+            productId: components["schemas"]["Id"];
+            addedAt: components["schemas"]["Timestamp"];
+            availability: components["schemas"]["WishlistAvailability"];
+            product: components["schemas"]["ProductSummary"];
+        };
+        /** @description A page of saved products, the most recently saved first. */
+        WishlistPage: {
+            items: components["schemas"]["WishlistItem"][];
+            nextCursor: string | null;
+        };
+        /**
+         * @description Letters, digits, `-` and `_`. Case-insensitive; shown as staff typed it.
+         * @example SPRING-10
+         */
+        DiscountCode: string;
+        /**
+         * @description `PERCENTAGE` takes `percentage` off each eligible line (rounded half up to the minor unit);
+         *     `FIXED_AMOUNT` takes `amount` off the eligible lines together (never more than they cost), split across
+         *     them in proportion to their totals so that the parts add up exactly; `FREE_SHIPPING` makes the
+         *     shipping free.
+         * @enum {string}
+         */
+        DiscountKind: "PERCENTAGE" | "FIXED_AMOUNT" | "FREE_SHIPPING";
+        /** @description A discount code, as admins see it. */
+        Discount: {
+            id: components["schemas"]["Id"];
+            code: components["schemas"]["DiscountCode"];
+            /** @description For staff; customers never see it. */
+            description: string | null;
+            kind: components["schemas"]["DiscountKind"];
+            /** @description For `PERCENTAGE`, whole percent; null otherwise. */
+            percentage: number | null;
+            /** @description For `FIXED_AMOUNT`; null otherwise. */
+            amount: components["schemas"]["Money"] | null;
+            /** @description The cart's subtotal (every line, before discounts) must reach this; null for no minimum. */
+            minimumSubtotal: components["schemas"]["Money"] | null;
+            /** @description Usable from this instant; null for at once. */
+            startsAt: components["schemas"]["Timestamp"] | null;
+            /** @description Usable until just before this instant; null for no end. */
+            endsAt: components["schemas"]["Timestamp"] | null;
+            /** @description With `productIds`, what it applies to (a category counts with everything below it); both empty for every product. */
+            categoryIds: components["schemas"]["Id"][];
+            productIds: components["schemas"]["Id"][];
+            /** @description Orders that may use it in all; null for no limit. */
+            usageLimit: number | null;
+            /** @description Orders each customer may use it for; null for no limit. */
+            perCustomerLimit: number | null;
+            /** @description Orders that used it and were not cancelled (a cancelled order gives its use back). */
+            usedCount: number;
+            active: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        DiscountPage: {
+            items: components["schemas"]["Discount"][];
+            nextCursor: string | null;
+        };
+        /** @description An amount off, in minor units of the shop's currency; at least 1. */
+        DiscountAmountInput: {
+            amount: number;
+            currency: components["schemas"]["Currency"];
+        };
+        /**
+         * @description `percentage` goes with `PERCENTAGE` and `amount` with `FIXED_AMOUNT`, and neither with another kind.
+         *     Money is in the shop's currency. `endsAt` must be after `startsAt`.
+         */
+        CreateDiscountRequest: {
+            code: components["schemas"]["DiscountCode"];
+            description?: string | null;
+            kind: components["schemas"]["DiscountKind"];
+            percentage?: number | null;
+            amount?: components["schemas"]["DiscountAmountInput"] | null;
+            minimumSubtotal?: components["schemas"]["PriceInput"] | null;
+            startsAt?: components["schemas"]["Timestamp"] | null;
+            endsAt?: components["schemas"]["Timestamp"] | null;
+            categoryIds?: components["schemas"]["Id"][];
+            productIds?: components["schemas"]["Id"][];
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            /** @default true */
+            active: boolean;
+        };
+        /**
+         * @description Only what changes; `null` clears an optional field. The result must still be a valid discount (for
+         *     example, changing `kind` to `PERCENTAGE` needs a `percentage`). A `usageLimit` may be set below
+         *     `usedCount`: the code is then used up.
+         */
+        UpdateDiscountRequest: {
+            code?: components["schemas"]["DiscountCode"];
+            description?: string | null;
+            kind?: components["schemas"]["DiscountKind"];
+            percentage?: number | null;
+            amount?: components["schemas"]["DiscountAmountInput"] | null;
+            minimumSubtotal?: components["schemas"]["PriceInput"] | null;
+            startsAt?: components["schemas"]["Timestamp"] | null;
+            endsAt?: components["schemas"]["Timestamp"] | null;
+            categoryIds?: components["schemas"]["Id"][];
+            productIds?: components["schemas"]["Id"][];
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            active?: boolean;
         };
         /** @description A shipping address given at checkout instead of a saved one. */
         CheckoutAddress: {
@@ -3352,9 +3822,13 @@ export interface components {
             paymentMethod: components["schemas"]["PaymentMethod"];
             items: components["schemas"]["OrderItem"][];
             subtotal: components["schemas"]["Money"];
+            /** @description What the discount code took off the items (the sum of the items' `discount`). */
             discountTotal: components["schemas"]["Money"];
+            /** @description What shipping cost (0 when free, by its threshold or by a free-shipping code). */
             shippingTotal: components["schemas"]["Money"];
+            /** @description `subtotal - discountTotal + shippingTotal`, never below zero. */
             total: components["schemas"]["Money"];
+            /** @description The discount code the order was placed with, as staff wrote it. */
             discountCode: string | null;
             shippingAddress: components["schemas"]["OrderAddress"];
             shippingMethod: {
@@ -4427,6 +4901,381 @@ export interface components {
                 "application/json": components["schemas"]["ProductImage"];
             };
         };
+        /** @description A page of published reviews, with the summary of all of them. */
+        ReviewPage: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["CacheControl"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f71",
+                 *           "productId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *           "author": {
+                 *             "name": "Ada L."
+                 *           },
+                 *           "rating": 4,
+                 *           "title": "Sturdy and comfortable",
+                 *           "body": "We have used these chairs every day for a year and they still look new.",
+                 *           "verifiedPurchase": true,
+                 *           "status": "PUBLISHED",
+                 *           "moderationReason": null,
+                 *           "images": [],
+                 *           "createdAt": "2026-11-22T10:15:30.000Z",
+                 *           "updatedAt": "2026-11-22T10:15:30.000Z"
+                 *         }
+                 *       ],
+                 *       "nextCursor": null,
+                 *       "summary": {
+                 *         "average": 4.5,
+                 *         "count": 2,
+                 *         "histogram": {
+                 *           "1": 0,
+                 *           "2": 0,
+                 *           "3": 0,
+                 *           "4": 1,
+                 *           "5": 1
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewPage"];
+            };
+        };
+        /**
+         * @description `REVIEW_EXISTS`: the customer has already reviewed this product (one review per customer and product);
+         *     `reviewId` names it, to edit instead. Also `409` when a repeat with the same `Idempotency-Key` arrives
+         *     while the first is still running.
+         */
+        ReviewExists: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:review-exists",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "You have already reviewed this product; edit that review instead.",
+                 *       "instance": "/api/v1/products/oak-dining-chair/reviews",
+                 *       "code": "REVIEW_EXISTS",
+                 *       "reviewId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f71"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The review. */
+        Review: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f71",
+                 *       "productId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "author": {
+                 *         "name": "Ada L."
+                 *       },
+                 *       "rating": 4,
+                 *       "title": "Sturdy and comfortable",
+                 *       "body": "We have used these chairs every day for a year and they still look new.",
+                 *       "verifiedPurchase": true,
+                 *       "status": "PUBLISHED",
+                 *       "moderationReason": null,
+                 *       "images": [
+                 *         {
+                 *           "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f72",
+                 *           "url": "https://cdn.example.com/0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f70.webp",
+                 *           "alt": "The chair in our kitchen",
+                 *           "width": 1600,
+                 *           "height": 1200,
+                 *           "contentType": "image/webp",
+                 *           "bytes": 48213,
+                 *           "position": 0,
+                 *           "createdAt": "2026-11-22T10:16:30.000Z"
+                 *         }
+                 *       ],
+                 *       "createdAt": "2026-11-22T10:15:30.000Z",
+                 *       "updatedAt": "2026-11-22T10:15:30.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Review"];
+            };
+        };
+        /**
+         * @description `REVIEW_IMAGES_FULL`: the review already has `REVIEW_MAX_IMAGES` images; delete one first.
+         *     `UPLOAD_NOT_RECEIVED` (confirming): the file has not arrived in storage yet. Also `409` when a repeat with
+         *     the same `Idempotency-Key` arrives while the first is still running.
+         */
+        ReviewImagesFull: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:review-images-full",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "A review has at most 5 images (REVIEW_MAX_IMAGES); delete one first.",
+                 *       "instance": "/api/v1/reviews/0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f71/images/uploads",
+                 *       "code": "REVIEW_IMAGES_FULL",
+                 *       "limit": 5
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The review, as staff see it. */
+        AdminReview: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f71",
+                 *       "productId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "author": {
+                 *         "name": "Ada L."
+                 *       },
+                 *       "rating": 1,
+                 *       "title": "Call me",
+                 *       "body": "Call me on +44 20 7123 4567 for a better price.",
+                 *       "verifiedPurchase": false,
+                 *       "status": "HIDDEN",
+                 *       "moderationReason": "Contains a phone number.",
+                 *       "images": [],
+                 *       "createdAt": "2026-11-22T10:15:30.000Z",
+                 *       "updatedAt": "2026-11-22T11:00:00.000Z",
+                 *       "customer": {
+                 *         "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f73",
+                 *         "email": "ada@example.com",
+                 *         "name": "Ada Lovelace"
+                 *       },
+                 *       "product": {
+                 *         "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *         "slug": "oak-dining-chair",
+                 *         "name": "Oak Dining Chair"
+                 *       },
+                 *       "moderatedBy": {
+                 *         "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f74",
+                 *         "name": "Mo Derator"
+                 *       },
+                 *       "moderatedAt": "2026-11-22T11:00:00.000Z",
+                 *       "version": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminReview"];
+            };
+        };
+        /** @description A page of the customer's saved products. */
+        WishlistPage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "productId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *           "addedAt": "2026-11-23T08:00:00.000Z",
+                 *           "availability": "AVAILABLE",
+                 *           "product": {
+                 *             "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *             "slug": "oak-dining-chair",
+                 *             "name": "Oak Dining Chair",
+                 *             "brand": {
+                 *               "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f61",
+                 *               "slug": "nordwood",
+                 *               "name": "Nordwood"
+                 *             },
+                 *             "category": {
+                 *               "id": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f62",
+                 *               "slug": "dining-chairs",
+                 *               "name": "Dining chairs"
+                 *             },
+                 *             "priceRange": {
+                 *               "min": {
+                 *                 "amount": 12900,
+                 *                 "currency": "USD"
+                 *               },
+                 *               "max": {
+                 *                 "amount": 13900,
+                 *                 "currency": "USD"
+                 *               }
+                 *             },
+                 *             "available": true,
+                 *             "rating": {
+                 *               "average": 4.5,
+                 *               "count": 12
+                 *             },
+                 *             "image": {
+                 *               "url": "https://cdn.example.com/products/oak-dining-chair.jpg",
+                 *               "alt": "Oak Dining Chair",
+                 *               "width": 1200,
+                 *               "height": 900
+                 *             },
+                 *             "createdAt": "2026-11-22T10:15:30.000Z"
+                 *           }
+                 *         },
+                 *         {
+                 *           "productId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f70",
+                 *           "addedAt": "2026-11-22T18:30:00.000Z",
+                 *           "availability": "ARCHIVED",
+                 *           "product": {
+                 *             "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f70",
+                 *             "slug": "pine-bench",
+                 *             "name": "Pine Bench",
+                 *             "brand": null,
+                 *             "category": null,
+                 *             "priceRange": {
+                 *               "min": {
+                 *                 "amount": 8900,
+                 *                 "currency": "USD"
+                 *               },
+                 *               "max": {
+                 *                 "amount": 8900,
+                 *                 "currency": "USD"
+                 *               }
+                 *             },
+                 *             "available": false,
+                 *             "rating": {
+                 *               "average": 0,
+                 *               "count": 0
+                 *             },
+                 *             "image": null,
+                 *             "createdAt": "2026-10-01T09:00:00.000Z"
+                 *           }
+                 *         }
+                 *       ],
+                 *       "nextCursor": "eyJhdCI6IjIwMjYtMTEtMjJUMTg6MzA6MDAuMDAwWiJ9"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WishlistPage"];
+            };
+        };
+        /** @description The product was already saved; nothing changed, and `addedAt` is still when it was first saved. */
+        WishlistItemAlreadySaved: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "productId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "addedAt": "2026-11-20T12:00:00.000Z",
+                 *       "availability": "OUT_OF_STOCK",
+                 *       "product": {
+                 *         "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *         "slug": "oak-dining-chair",
+                 *         "name": "Oak Dining Chair",
+                 *         "brand": null,
+                 *         "category": null,
+                 *         "priceRange": {
+                 *           "min": {
+                 *             "amount": 12900,
+                 *             "currency": "USD"
+                 *           },
+                 *           "max": {
+                 *             "amount": 13900,
+                 *             "currency": "USD"
+                 *           }
+                 *         },
+                 *         "available": false,
+                 *         "rating": {
+                 *           "average": 4.5,
+                 *           "count": 12
+                 *         },
+                 *         "image": null,
+                 *         "createdAt": "2026-11-22T10:15:30.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WishlistItem"];
+            };
+        };
+        /** @description The product was saved now. */
+        WishlistItemAdded: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "productId": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "addedAt": "2026-11-23T08:00:00.000Z",
+                 *       "availability": "AVAILABLE",
+                 *       "product": {
+                 *         "id": "0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *         "slug": "oak-dining-chair",
+                 *         "name": "Oak Dining Chair",
+                 *         "brand": null,
+                 *         "category": null,
+                 *         "priceRange": {
+                 *           "min": {
+                 *             "amount": 12900,
+                 *             "currency": "USD"
+                 *           },
+                 *           "max": {
+                 *             "amount": 13900,
+                 *             "currency": "USD"
+                 *           }
+                 *         },
+                 *         "available": true,
+                 *         "rating": {
+                 *           "average": 4.5,
+                 *           "count": 12
+                 *         },
+                 *         "image": null,
+                 *         "createdAt": "2026-11-22T10:15:30.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WishlistItem"];
+            };
+        };
+        /** @description No product with this id is on sale (it does not exist, or it is a `DRAFT`). */
+        ProductNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "urn:commerce-api:problem:not-found",
+                 *       "title": "Not Found",
+                 *       "status": 404,
+                 *       "detail": "No product with this id is on sale.",
+                 *       "instance": "/api/v1/me/wishlist/0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60",
+                 *       "code": "NOT_FOUND"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The product cannot be saved: it is archived (`PRODUCT_ARCHIVED`), or the wishlist already holds
+         *     its limit of products (`WISHLIST_FULL`, with `limit`).
+         */
+        WishlistConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description This operation moves money or stock and needs an `Idempotency-Key` header. */
         IdempotencyKeyRequired: {
             headers: {
@@ -4680,6 +5529,38 @@ export interface components {
         WithFacets: boolean;
         /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
         CartToken: string;
+        /**
+         * @description `newest` first, `highest` or `lowest` rating first; ties go newest first.
+         * @example highest
+         */
+        ReviewSort: "newest" | "highest" | "lowest";
+        /**
+         * @description Only reviews with exactly this many stars.
+         * @example 5
+         */
+        RatingFilter: components["schemas"]["ReviewRating"];
+        /**
+         * @description Only reviews whose author received the product (`true`), or only the others (`false`).
+         * @example true
+         */
+        VerifiedFilter: boolean;
+        /** @description The image's id. */
+        ImageIdPath: components["schemas"]["Id"];
+        /**
+         * @description Only reviews in this status (the moderation queue is `PENDING`).
+         * @example PENDING
+         */
+        StatusFilter: components["schemas"]["ReviewStatus"];
+        /** @description Only reviews of this product. */
+        ProductIdFilter: components["schemas"]["Id"];
+        /** @description Only reviews by this customer. */
+        CustomerIdFilter: components["schemas"]["Id"];
+        /** @description The saved product's id. */
+        ProductIdPath: components["schemas"]["Id"];
+        /** @description Codes starting with this, in any case. */
+        DiscountSearch: string;
+        /** @description Only active (`true`) or inactive (`false`) codes. */
+        DiscountActive: boolean;
         /** @description Stripe's signature of the raw body (`t=<timestamp>,v1=<hmac>`), checked with `STRIPE_WEBHOOK_SECRET`. */
         StripeSignature: string;
         /**
@@ -6991,6 +7872,826 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    applyCartDiscount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+                "X-Cart-Token"?: components["parameters"]["CartToken"];
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "spring-10"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApplyDiscountRequest"];
+            };
+        };
+        responses: {
+            /** @description The cart with the code. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    removeCartDiscount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A guest's cart token (from `POST /cart`). Ignored when a customer's bearer token is sent. */
+                "X-Cart-Token"?: components["parameters"]["CartToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart without a code. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listProductReviews: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `newest` first, `highest` or `lowest` rating first; ties go newest first.
+                 * @example highest
+                 */
+                sort?: components["parameters"]["ReviewSort"];
+                /**
+                 * @description Only reviews with exactly this many stars.
+                 * @example 5
+                 */
+                rating?: components["parameters"]["RatingFilter"];
+                /**
+                 * @description Only reviews whose author received the product (`true`), or only the others (`false`).
+                 * @example true
+                 */
+                verified?: components["parameters"]["VerifiedFilter"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier answer; when it still matches, the answer is `304 Not Modified` without a body.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The resource's id, or its slug (a product's former slugs still resolve to it).
+                 * @example oak-dining-chair
+                 */
+                idOrSlug: components["parameters"]["IdOrSlugPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ReviewPage"];
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createReview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The resource's id, or its slug (a product's former slugs still resolve to it).
+                 * @example oak-dining-chair
+                 */
+                idOrSlug: components["parameters"]["IdOrSlugPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "rating": 4,
+                 *       "title": "Sturdy and comfortable",
+                 *       "body": "We have used these chairs every day for a year and they still look new."
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The review. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["ReviewExists"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Review"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateReview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "rating": 5,
+                 *       "body": "A year on, still perfect."
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateReviewRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Review"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createReviewImageUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "contentType": "image/webp",
+                 *       "bytes": 48213
+                 *     }
+                 */
+                "application/json": components["schemas"]["ImageUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Where to put the bytes. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageUpload"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["ReviewImagesFull"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    addReviewImage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "uploadId": "0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f65",
+                 *       "alt": "The chair in our kitchen"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConfirmReviewImageRequest"];
+            };
+        };
+        responses: {
+            /** @description The image. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewImage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["ReviewImagesFull"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteReviewImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+                /** @description The image's id. */
+                imageId: components["parameters"]["ImageIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminListReviews: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only reviews in this status (the moderation queue is `PENDING`).
+                 * @example PENDING
+                 */
+                status?: components["parameters"]["StatusFilter"];
+                /** @description Only reviews of this product. */
+                productId?: components["parameters"]["ProductIdFilter"];
+                /** @description Only reviews by this customer. */
+                customerId?: components["parameters"]["CustomerIdFilter"];
+                /**
+                 * @description Only reviews with exactly this many stars.
+                 * @example 5
+                 */
+                rating?: components["parameters"]["RatingFilter"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reviews. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminReviewPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminGetReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AdminReview"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminDeleteReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    moderateReview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "HIDDEN",
+                 *       "reason": "Contains a phone number."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ModerateReviewRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["AdminReview"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listWishlist: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WishlistPage"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    saveToWishlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The saved product's id. */
+                productId: components["parameters"]["ProductIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WishlistItemAlreadySaved"];
+            201: components["responses"]["WishlistItemAdded"];
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ProductNotFound"];
+            409: components["responses"]["WishlistConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    removeFromWishlist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The saved product's id. */
+                productId: components["parameters"]["ProductIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product is not in the wishlist (any more). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listDiscounts: {
+        parameters: {
+            query?: {
+                /** @description Codes starting with this, in any case. */
+                q?: components["parameters"]["DiscountSearch"];
+                /** @description Only active (`true`) or inactive (`false`) codes. */
+                active?: components["parameters"]["DiscountActive"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of discount codes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createDiscount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up (a UUID is ideal) to make retrying safe. The first request with a key is
+                 *     performed and its answer kept for `IDEMPOTENCY_TTL_HOURS` (24 by default); repeating the request with
+                 *     the same key and the same body answers the kept answer (with `Idempotent-Replayed: true`) and does
+                 *     nothing again. The same key with another body is a `422`; a repeat arriving while the first is still
+                 *     running is a `409`. Keys are per caller. Operations that move money or stock require one (`428`).
+                 * @example 0193b1e4-7c1a-7d2e-9f3a-1b2c3d4e5f60
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "SPRING-10",
+                 *       "description": "Spring newsletter, 10% off shoes",
+                 *       "kind": "PERCENTAGE",
+                 *       "percentage": 10,
+                 *       "minimumSubtotal": {
+                 *         "amount": 5000,
+                 *         "currency": "USD"
+                 *       },
+                 *       "startsAt": "2027-03-01T00:00:00.000Z",
+                 *       "endsAt": "2027-04-01T00:00:00.000Z",
+                 *       "categoryIds": [
+                 *         "01938f6e-3c2a-7b7e-9f1d-2b1a7c9e4d10"
+                 *       ],
+                 *       "usageLimit": 500,
+                 *       "perCustomerLimit": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateDiscountRequest"];
+            };
+        };
+        responses: {
+            /** @description The discount code. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Discount"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The discount code. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Discount"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateDiscount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the version the change is based on. When the resource has changed since, nothing is
+                 *     written and the answer is `412 PRECONDITION_FAILED`; without the header the change is unconditional.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The resource's id. */
+                id: components["parameters"]["IdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "usageLimit": 1000,
+                 *       "endsAt": "2027-04-15T00:00:00.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateDiscountRequest"];
+            };
+        };
+        responses: {
+            /** @description The discount code. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Discount"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };

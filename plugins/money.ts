@@ -23,3 +23,23 @@ export function formatMoney ({ amount, currency }: Money): string {
   }
   return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2))
 }
+
+/**
+ * Splits `total` into parts proportional to `weights` that add up to it exactly: each part rounded down,
+ * and the units left over go one each to the parts with the largest remainders (the earlier part on a tie).
+ * Exact for any amounts (the products are taken in BigInt). All weights zero: all parts zero.
+ */
+export function allocateProportionally (total: number, weights: number[]): number[] {
+  const sum = BigInt(weights.reduce((acc, weight) => acc + weight, 0))
+  if (sum === 0n) return weights.map(() => 0)
+  const whole = BigInt(total)
+  const parts = weights.map((weight, index) => ({ index, share: whole * BigInt(weight) / sum, remainder: whole * BigInt(weight) % sum }))
+  let left = total - parts.reduce((acc, part) => acc + Number(part.share), 0)
+  const result = parts.map((part) => Number(part.share))
+  for (const part of [...parts].sort((a, b) => (a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1))) {
+    if (left <= 0) break
+    result[part.index] = (result[part.index] ?? 0) + 1
+    left--
+  }
+  return result
+}

@@ -16,6 +16,7 @@ export interface PricedLineRow {
   product_slug: string
   product_name: string
   product_status: 'DRAFT' | 'ACTIVE' | 'ARCHIVED'
+  category_id: string | null
   image_key: string | null
   image_alt: string | null
   image_width: number | null
@@ -27,7 +28,7 @@ export async function findPricedLines (em: EntityManager, cartId: string): Promi
   const { rows } = await sql<PricedLineRow>`
     select l.id, l.variant_id, l.quantity, l.added_unit_price,
            v.sku, v.title as variant_title, v.price, v.stock, v.version as variant_version,
-           p.id as product_id, p.slug as product_slug, p.name as product_name, p.status as product_status,
+           p.id as product_id, p.slug as product_slug, p.name as product_name, p.status as product_status, p.category_id,
            i.key as image_key, i.alt as image_alt, i.width as image_width, i.height as image_height
       from cart_lines l
       join variants v on v.id = l.variant_id
@@ -41,29 +42,30 @@ export async function findPricedLines (em: EntityManager, cartId: string): Promi
 export interface CartRow {
   id: string
   customer_id: string | null
+  discount_id: string | null
   updated_at: Date
 }
 
 /** The customer's cart, made on first use: one per customer, whatever the concurrency (a unique key). */
 export async function customerCart (em: EntityManager, customerId: string, id: string): Promise<CartRow> {
   const db = em.getKysely()
-  const { rows: [existing] } = await sql<CartRow>`select id, customer_id, updated_at from carts where customer_id = ${customerId}`.execute(db)
+  const { rows: [existing] } = await sql<CartRow>`select id, customer_id, discount_id, updated_at from carts where customer_id = ${customerId}`.execute(db)
   if (existing !== undefined) return existing
   await sql`insert into carts (id, customer_id, created_at, updated_at) values (${id}, ${customerId}, now(), now())
     on conflict (customer_id) do nothing`.execute(db)
-  const { rows: [cart] } = await sql<CartRow>`select id, customer_id, updated_at from carts where customer_id = ${customerId}`.execute(db)
+  const { rows: [cart] } = await sql<CartRow>`select id, customer_id, discount_id, updated_at from carts where customer_id = ${customerId}`.execute(db)
   if (cart === undefined) throw new Error('the customer cart vanished between its insert and its read')
   return cart
 }
 
 export async function guestCart (em: EntityManager, tokenHash: string): Promise<CartRow | undefined> {
-  const { rows: [cart] } = await sql<CartRow>`select id, customer_id, updated_at from carts where token_hash = ${tokenHash} and customer_id is null`.execute(em.getKysely())
+  const { rows: [cart] } = await sql<CartRow>`select id, customer_id, discount_id, updated_at from carts where token_hash = ${tokenHash} and customer_id is null`.execute(em.getKysely())
   return cart
 }
 
 /** Locks a cart for a change (changes to one cart are serialised) and reads its current state. */
 export async function lockCart (tx: EntityManager, cartId: string): Promise<CartRow | undefined> {
-  const { rows: [cart] } = await sql<CartRow>`select id, customer_id, updated_at from carts where id = ${cartId} for update`.execute(tx.getKysely())
+  const { rows: [cart] } = await sql<CartRow>`select id, customer_id, discount_id, updated_at from carts where id = ${cartId} for update`.execute(tx.getKysely())
   return cart
 }
 
@@ -75,7 +77,7 @@ export async function lockAndTouchCart (tx: EntityManager, cart: { id: string } 
   const which = 'id' in cart
     ? sql`id = ${cart.id}`
     : 'customerId' in cart ? sql`customer_id = ${cart.customerId}` : sql`token_hash = ${cart.tokenHash} and customer_id is null`
-  const { rows: [row] } = await sql<CartRow>`update carts set updated_at = now() where ${which} returning id, customer_id, updated_at`.execute(tx.getKysely())
+  const { rows: [row] } = await sql<CartRow>`update carts set updated_at = now() where ${which} returning id, customer_id, discount_id, updated_at`.execute(tx.getKysely())
   return row
 }
 

@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { IdempotencyHeadersSchema, problemResponses } from '../../openapi/shared.schemas.js'
+import { ApplyDiscountRequestSchema } from '../discounts/discounts.contract.js'
 import { AddCartItemRequestSchema, CartItemParamsSchema, CartSchema, CartTokenHeadersSchema, GuestCartSchema, MergeCartRequestSchema, UpdateCartItemRequestSchema } from './cart.schemas.js'
 import {
-  addCartItem, cartOwnerOf, cartSettingsFrom, clearCart, createGuestCart, getCart, hashCartToken, mergeGuestCart,
-  removeCartItem, updateCartItem, type CartOwner
+  addCartItem, applyCartDiscount, cartOwnerOf, cartSettingsFrom, clearCart, createGuestCart, getCart, hashCartToken, mergeGuestCart,
+  removeCartDiscount, removeCartItem, updateCartItem, type CartOwner
 } from './cart.service.js'
 
 /** Signed-in customers by their token; guests by their cart token. Staff have no cart. */
@@ -93,6 +94,27 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: CartSchema, ...problemResponses(400, 401, 403, 404, 413, 415, 500) }
     }
   }, async (request) => await removeCartItem(request.em, settings, ownerOf(request), request.params.itemId))
+
+  app.post('/discount', {
+    config: { ...SHOPPERS, idempotency: { callerOf: guestCaller } },
+    // Codes are worth guessing: each client IP may try a few an hour.
+    preHandler: app.ipRateLimit('apply-discount-code', { max: app.config.DISCOUNT_CODE_ATTEMPTS_PER_IP_PER_HOUR, windowSeconds: 3600 }),
+    schema: {
+      operationId: 'applyCartDiscount',
+      headers: CartHeaders,
+      body: ApplyDiscountRequestSchema,
+      response: { 200: CartSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500) }
+    }
+  }, async (request) => await applyCartDiscount(request.em, settings, ownerOf(request), request.body.code))
+
+  app.delete('/discount', {
+    config: SHOPPERS,
+    schema: {
+      operationId: 'removeCartDiscount',
+      headers: CartTokenHeadersSchema,
+      response: { 200: CartSchema, ...problemResponses(400, 401, 403, 404, 413, 415, 500) }
+    }
+  }, async (request) => await removeCartDiscount(request.em, settings, ownerOf(request)))
 
   app.post('/merge', {
     config: { ...CUSTOMERS, idempotency: {} },

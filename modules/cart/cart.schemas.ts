@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IdSchema, MoneySchema, Nullable, SlugSchema, TimestampSchema } from '../../openapi/shared.schemas.js'
 import { ImageRefSchema } from '../catalog/catalog.contract.js'
+import { DiscountReasonSchema } from '../discounts/discounts.contract.js'
 
 /** Mirrors of openapi/components/orders.yaml: the cart. */
 
@@ -26,7 +27,7 @@ export type CartLine = Static<typeof CartLineSchema>
 export const CartDiscountSchema = Type.Object({
   code: Type.String(),
   applies: Type.Boolean(),
-  reason: Nullable(Type.String()),
+  reason: Nullable(DiscountReasonSchema),
   amount: MoneySchema,
   freeShipping: Type.Boolean(),
   lines: Type.Array(Type.Object({ lineId: IdSchema, amount: MoneySchema }, { additionalProperties: false }))

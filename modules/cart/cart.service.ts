@@ -5,6 +5,8 @@ import { uuidv7 } from 'uuidv7'
 import type { Money } from '../../openapi/shared.schemas.js'
 import { money as moneyIn } from '../../plugins/money.js'
 import { outOfStock } from '../inventory/inventory.service.js'
+import type { DiscountLine, DiscountOutcome } from '../discounts/discounts.contract.js'
+import { findActiveCode, priceCartDiscount } from '../discounts/redemption.service.js'
 import { Cart as CartEntity, CartLine as CartLineEntity } from './cart.entity.js'
 import { cartEmpty, cartFull, cartLineNotFound, cartNotFound, noCart, productUnavailable, quantityLimitExceeded, variantNotFound } from './cart.errors.js'
 import { customerCart, findPricedLines, guestCart, lockAndTouchCart, lockCart, touchCart, type CartRow, type PricedLineRow } from './cart.repository.js'
@@ -68,8 +70,24 @@ function toLine (settings: CartSettings, row: PricedLineRow): CartLine {
   }
 }
 
-/** The cart as the catalog prices it now. Lines no longer sold are shown, flagged, and count in no total. */
-export function toCart (settings: CartSettings, cart: CartRow, rows: PricedLineRow[]): Cart {
+/** The lines a discount code prices: those still sold. */
+export function discountLinesOf (rows: PricedLineRow[]): DiscountLine[] {
+  return rows
+    .filter((row) => row.product_status === 'ACTIVE')
+    .map((row) => ({ id: row.id, productId: row.product_id, categoryId: row.category_id, lineTotal: row.price * row.quantity }))
+}
+
+/** What the cart's code takes off it now (or why nothing), priced for the cart's customer; null without a code. */
+export async function cartDiscountOf (em: EntityManager, cart: CartRow, rows: PricedLineRow[]): Promise<DiscountOutcome | null> {
+  if (cart.discount_id === null) return null
+  return await priceCartDiscount(em, cart.discount_id, cart.customer_id, discountLinesOf(rows))
+}
+
+/**
+ * The cart as the catalog prices it now, with what its discount code takes off. Lines no longer sold are
+ * shown, flagged, and count in no total; the total never goes below zero.
+ */
+export function toCart (settings: CartSettings, cart: CartRow, rows: PricedLineRow[], discount: DiscountOutcome | null): Cart {
   const items = rows.map((row) => toLine(settings, row))
   const counted = items.filter((item) => item.purchasable)
   const subtotal = counted.reduce((sum, item) => sum + item.lineTotal.amount, 0)
@@ -79,8 +97,17 @@ export function toCart (settings: CartSettings, cart: CartRow, rows: PricedLineR
     items,
     itemCount: counted.reduce((sum, item) => sum + item.quantity, 0),
     subtotal: money(settings, subtotal),
-    discount: null,
-    total: money(settings, subtotal),
+    discount: discount === null
+      ? null
+      : {
+          code: discount.code,
+          applies: discount.applies,
+          reason: discount.reason,
+          amount: money(settings, discount.amount),
+          freeShipping: discount.freeShipping,
+          lines: discount.lines.map((line) => ({ lineId: line.lineId, amount: money(settings, line.amount) }))
+        },
+    total: money(settings, Math.max(0, subtotal - (discount?.amount ?? 0))),
     updatedAt: updatedAt.toISOString(),
     expiresAt: new Date(updatedAt.getTime() + settings.ttlDays * 86_400_000).toISOString()
   }
@@ -95,8 +122,13 @@ async function findCart (em: EntityManager, owner: CartOwner): Promise<CartRow> 
 }
 
 export async function getCart (em: EntityManager, settings: CartSettings, owner: CartOwner): Promise<Cart> {
-  const cart = await findCart(em, owner)
-  return toCart(settings, cart, await findPricedLines(em, cart.id))
+  return await pricedCart(em, settings, await findCart(em, owner))
+}
+
+/** The cart's response: its lines priced now, and its code's discount. */
+async function pricedCart (em: EntityManager, settings: CartSettings, cart: CartRow): Promise<Cart> {
+  const rows = await findPricedLines(em, cart.id)
+  return toCart(settings, cart, rows, await cartDiscountOf(em, cart, rows))
 }
 
 /** A new, empty guest cart and its token, shown this once. */
@@ -104,7 +136,7 @@ export async function createGuestCart (em: EntityManager, settings: CartSettings
   const cartToken = randomBytes(32).toString('base64url')
   const cart = em.create(CartEntity, { tokenHash: hashCartToken(cartToken) })
   await em.flush()
-  return { cartToken, cart: toCart(settings, { id: cart.id, customer_id: null, updated_at: cart.updatedAt }, []) }
+  return { cartToken, cart: toCart(settings, { id: cart.id, customer_id: null, discount_id: null, updated_at: cart.updatedAt }, [], null) }
 }
 
 /** The owner's cart, locked and its idle clock moved: a customer's is made on first use, an unknown guest token is a 404. */
@@ -126,12 +158,12 @@ async function lockOwnersCart (tx: EntityManager, owner: CartOwner): Promise<Car
  * Applies a change to the owner's cart under the cart's row lock (changes to one cart are serialised, so
  * two requests adding the same variant make one line), moves its idle clock, and answers with the cart.
  */
-async function changeCart (em: EntityManager, settings: CartSettings, owner: CartOwner, change: (tx: EntityManager, cartId: string) => Promise<void>): Promise<Cart> {
+async function changeCart (em: EntityManager, settings: CartSettings, owner: CartOwner, change: (tx: EntityManager, cartId: string) => Promise<Partial<CartRow> | void>): Promise<Cart> {
   return await em.transactional(async (tx) => {
     const cart = await lockOwnersCart(tx, owner)
-    await change(tx, cart.id)
+    const changed = await change(tx, cart.id)
     await tx.flush()
-    return toCart(settings, cart, await findPricedLines(tx, cart.id))
+    return await pricedCart(tx, settings, { ...cart, ...(changed ?? {}) })
   })
 }
 
@@ -251,8 +283,31 @@ export async function mergeGuestCart (em: EntityManager, settings: CartSettings,
     }
     await tx.flush()
     await tx.nativeDelete(CartEntity, { id: guest.id })
+    // A code the guest applied comes along, unless the customer's cart has its own.
+    const discountId = cart.discount_id ?? guest.discount_id
+    if (discountId !== cart.discount_id) await setCartDiscount(tx, mine.id, discountId)
     const updatedAt = await touchCart(tx, mine.id)
-    return toCart(settings, { ...cart, updated_at: updatedAt }, await findPricedLines(tx, mine.id))
+    return await pricedCart(tx, settings, { ...cart, discount_id: discountId, updated_at: updatedAt })
+  })
+}
+
+async function setCartDiscount (tx: EntityManager, cartId: string, discountId: string | null): Promise<void> {
+  await sql`update carts set discount_id = ${discountId} where id = ${cartId}`.execute(tx.getKysely())
+}
+
+/** Puts the active code typed (any case) on the cart, in place of any other; it is priced with every view of the cart. */
+export async function applyCartDiscount (em: EntityManager, settings: CartSettings, owner: CartOwner, code: string): Promise<Cart> {
+  const discountId = await findActiveCode(em, code)
+  return await changeCart(em, settings, owner, async (tx, cartId) => {
+    await setCartDiscount(tx, cartId, discountId)
+    return { discount_id: discountId }
+  })
+}
+
+export async function removeCartDiscount (em: EntityManager, settings: CartSettings, owner: CartOwner): Promise<Cart> {
+  return await changeCart(em, settings, owner, async (tx, cartId) => {
+    await setCartDiscount(tx, cartId, null)
+    return { discount_id: null }
   })
 }
 

@@ -83,6 +83,13 @@ export async function categoryAndDescendants (em: EntityManager, idOrSlug: strin
   return category === undefined ? null : [...tree.subtree(category.id)]
 }
 
+/** The ids of these categories and of everything below them, together (unknown ids add nothing). */
+export async function categoriesAndDescendants (em: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set()
+  const tree = await loadTree(em)
+  return new Set(ids.filter((id) => tree.byId.has(id)).flatMap((id) => [...tree.subtree(id)]))
+}
+
 /**
  * Every category depth first, each with the number of products in its subtree: `ACTIVE` ones for the
  * storefront, any status for staff.

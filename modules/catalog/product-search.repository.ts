@@ -154,12 +154,13 @@ export async function resolveSearchQueries (em: EntityManager, terms: string[]):
   return { queries, corrected: row?.corrected === true }
 }
 
-const SELECTED_COLUMNS = sql`
+/** The product columns every listing selects from `products p`, before `decorate` adds the rest. */
+export const SELECTED_COLUMNS = sql`
   p.id, p.slug, p.name, p.created_at, p.price_min, p.price_max, p.rating_average, p.rating_count, p.units_sold,
   p.brand_id as brand_ref, p.category_id as category_ref`
 
 /** The listing columns of the rows found: their brand, category, primary image and availability. */
-function decorate (found: RawBuilder<unknown>, order: RawBuilder<unknown>): RawBuilder<ListingRow> {
+export function decorate (found: RawBuilder<unknown>, order: RawBuilder<unknown>): RawBuilder<ListingRow> {
   return sql<ListingRow>`
     select f.*,
            exists (select 1 from variants v where v.product_id = f.id and v.stock > 0) as available,

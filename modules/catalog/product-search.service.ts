@@ -99,7 +99,7 @@ function positionAfter (row: ListingRow, sort: ProductSort, query: string): Reco
   }
 }
 
-function toSummary (settings: CatalogSettings, row: ListingRow): ProductSummary {
+export function toSummary (settings: CatalogSettings, row: ListingRow): ProductSummary {
   return {
     id: row.id,
     slug: row.slug,

@@ -5,7 +5,8 @@ import { amountIn } from '../../plugins/money.js'
 import { retryOnConflict } from '../../plugins/db/retry.js'
 import { assertCountryCode, textOrNull } from '../../plugins/validation.js'
 import { actorOf } from '../auth/user.entity.js'
-import { cartOwnerOf, emptyCart, getCart, lockCartForCheckout, toCart, type CartSettings } from '../cart/cart.service.js'
+import { cartOwnerOf, discountLinesOf, emptyCart, getCart, lockCartForCheckout, toCart, type CartSettings } from '../cart/cart.service.js'
+import { assertDiscountApplies, recordRedemption, takeDiscountUse } from '../discounts/redemption.service.js'
 import { getAddress } from '../customers/address.service.js'
 import { outOfStock, takeStock, type LowStockAlerts } from '../inventory/inventory.service.js'
 import { Order as OrderEntity, OrderItem as OrderItemEntity, type OrderAddress } from '../orders/order.entity.js'
@@ -87,10 +88,17 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
   const placed = await retryOnConflict(em, async (tx) => {
     attempts++
     const { cart, lines, subtotal } = await lockCartForCheckout(tx, account.id)
+    // The code's row stays locked to the end: checkouts with one code take its uses one at a time.
+    const discount = cart.discount_id === null ? null : await takeDiscountUse(tx, cart.discount_id, account.id, discountLinesOf(lines))
+    const cartNow = () => toCart(settings.cart, cart, lines, discount?.outcome ?? null)
+    if (discount !== null) assertDiscountApplies(discount, cartNow)
     const parcel = { postalCode: address.postalCode, lines: lines.map((line) => ({ variantId: line.variant_id, quantity: line.quantity })) }
     const shipping = await shippingQuote(tx, settings.shipping, input.shippingMethodId, address.country, subtotal, parcel, true)
-    const total = subtotal + shipping.price
-    if (total !== expected) throw priceChanged(toCart(settings.cart, cart, lines), total, expected)
+    const shippingTotal = discount?.outcome.freeShipping === true ? 0 : shipping.price
+    const discountTotal = discount?.outcome.amount ?? 0
+    const lineDiscounts = new Map(discount?.outcome.lines.map((line) => [line.lineId, line.amount]))
+    const total = Math.max(0, subtotal - discountTotal) + shippingTotal
+    if (total !== expected) throw priceChanged(cartNow(), total, expected)
     const short = lines.filter((line) => line.stock < line.quantity)
     if (short.length > 0) throw outOfStock(short.map((line) => ({ variantId: line.variant_id, sku: line.sku, requested: line.quantity, available: line.stock })))
     if (input.paymentMethod === 'COD') assertCodAllowed(settings.payments, total)
@@ -103,10 +111,10 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
       paymentMethod: input.paymentMethod,
       currency: settings.currency,
       subtotal,
-      discountTotal: 0,
-      shippingTotal: shipping.price,
+      discountTotal,
+      shippingTotal,
       total,
-      discountCode: null,
+      discountCode: discount?.outcome.code ?? null,
       shippingAddress: address,
       shippingMethod: shipping.id,
       shippingMethodName: shipping.name,
@@ -123,12 +131,13 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
       unitPrice: line.price,
       quantity: line.quantity,
       lineTotal: line.price * line.quantity,
-      discount: 0,
+      discount: lineDiscounts.get(line.id) ?? 0,
       returnedQuantity: 0,
       position
     }))
     const change = recordStatusChange(tx, created, null, 'PENDING', actor)
     const payments = input.paymentMethod === 'CARD' ? [recordCardPayment(tx, settings.payments, created, actor)] : []
+    if (discount !== null) await recordRedemption(tx, discount, account.id, created.id)
     await tx.flush()
     const view = toOrder(settings.orders, { order: created, items, changes: [change], returns: [], payments, refunds: [], shipments: [], shipmentEvents: [] })
     await announceOrderChange(tx, settings.orders.notifier, view, customer, { kind: 'placed' })

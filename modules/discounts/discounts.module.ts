@@ -1,5 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { discountRoutes } from './discount.routes.js'
 
-const discountsModule: FastifyPluginAsync = async () => {}
+/**
+ * Discount codes: admins run them under /admin/discounts. Carts price them and checkout redeems them
+ * through this module's redemption service; a cancelled order gives its use back.
+ */
+const discountsModule: FastifyPluginAsync = async (app) => {
+  await app.register(discountRoutes)
+}
 
 export default discountsModule

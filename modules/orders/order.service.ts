@@ -8,6 +8,7 @@ import { assertIfMatch, type Versioned } from '../../plugins/resource-headers.js
 import { lockRowsForChange } from '../../plugins/db/row-locks.js'
 import type { Money } from '../../openapi/shared.schemas.js'
 import { actorOf, SYSTEM_ACTOR, type Actor, type ActorRole } from '../auth/user.entity.js'
+import { releaseRedemption } from '../discounts/redemption.service.js'
 import { returnStock } from '../inventory/inventory.service.js'
 import { Payment as PaymentEntity, Refund as RefundEntity } from './payment.entity.js'
 import { Shipment as ShipmentEntity, ShipmentEvent as ShipmentEventEntity } from './shipment.entity.js'
@@ -178,7 +179,8 @@ function unitsToRestock (items: OrderItemEntity[], quantities: Map<string, numbe
 }
 
 /**
- * Moves a locked order to `to` and does what that move means: a cancellation restocks every unit and asks
+ * Moves a locked order to `to` and does what that move means: a cancellation gives back its discount code's
+ * use, restocks every unit and asks
  * for a card order's payment to be settled (its intent cancelled, or what was paid refunded); an accepted
  * return restocks the returned units and asks for their value (and `refundShipping`) to be refunded; a
  * decision closes the open return request. The caller has checked the move is allowed.
@@ -188,6 +190,8 @@ async function applyTransition (tx: EntityManager, settings: OrderSettings, orde
   const reason = `Order ${order.number}`
   if (to === 'CANCELLED') {
     if (await tx.count(ShipmentEntity, { order: order.id }) > 0) throw orderHasShipments()
+    // Before the stock, as checkout takes them: the discount code's row, then the variants'.
+    await releaseRedemption(tx, order.id)
     const items = await tx.find(OrderItemEntity, { order: order.id })
     await returnStock(tx, unitsToRestock(items, new Map(items.map((item) => [item.id, item.quantity - item.returnedQuantity]))), 'CANCELLATION', { id: order.id, actor, reason: `${reason} cancelled` })
     if (order.paymentMethod === 'CARD') await settings.notifier.outbox.send(tx, ORDER_CANCELLED_TOPIC, { orderId: order.id })

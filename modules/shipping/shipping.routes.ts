@@ -93,6 +93,7 @@ export const cartShippingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     const cart = await getCart(request.em, cartSettings, owner)
     const parcel = { postalCode: destination.postalCode, lines: cart.items.filter((item) => item.purchasable).map((item) => ({ variantId: item.variantId, quantity: item.quantity })) }
-    return await shippingOptions(request.em, settings, destination.country, cart.total.amount, cart.subtotal.amount, parcel)
+    const freeShipping = cart.discount?.applies === true && cart.discount.freeShipping
+    return await shippingOptions(request.em, settings, destination.country, { total: cart.total.amount, subtotal: cart.subtotal.amount, freeShipping }, parcel)
   })
 }

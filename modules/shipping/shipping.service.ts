@@ -127,10 +127,16 @@ export async function deleteShippingMethod (em: EntityManager, id: string): Prom
   if (await em.nativeDelete(ShippingMethodEntity, { id }) === 0) throw notFound()
 }
 
-/** The active methods that serve `country`, cheapest first, each with its price for this cart and the cart's total with it; carriers are asked at once. */
-export async function shippingOptions (em: EntityManager, settings: ShippingSettings, country: string, cartTotal: number, subtotal: number, parcel: CartParcel): Promise<CartShippingMethods> {
+/**
+ * The active methods that serve `country`, cheapest first, each with its price for this cart and the cart's
+ * total with it; carriers are asked at once. With `freeShipping` (a discount code's), every method costs nothing.
+ */
+export async function shippingOptions (em: EntityManager, settings: ShippingSettings, country: string, cart: { total: number, subtotal: number, freeShipping: boolean }, parcel: CartParcel): Promise<CartShippingMethods> {
+  const { total: cartTotal, subtotal, freeShipping } = cart
   const methods = await em.find(ShippingMethodEntity, { active: true, countries: { $contains: [country] } }, { orderBy: { price: 'asc', name: 'asc' } })
-  const priced = await Promise.all(methods.map(async (method) => ({ method, ...await priceFor(em, settings, method, country, subtotal, parcel) })))
+  const priced = await Promise.all(methods.map(async (method) => ({
+    method, ...(freeShipping ? { price: 0, source: 'FLAT' as const } : await priceFor(em, settings, method, country, subtotal, parcel))
+  })))
   return {
     country,
     items: priced

@@ -1,5 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { wishlistRoutes } from './wishlist.routes.js'
 
-const wishlistModule: FastifyPluginAsync = async () => {}
+/** Customers' saved products, shown as the catalog lists them now. */
+const wishlistModule: FastifyPluginAsync = async (app) => {
+  await app.register(wishlistRoutes, { prefix: '/me/wishlist' })
+}
 
 export default wishlistModule
