@@ -3583,8 +3583,8 @@ export interface components {
             productIds?: components["schemas"]["Id"][];
             usageLimit?: number | null;
             perCustomerLimit?: number | null;
-            /** @default true */
-            active: boolean;
+            /** @description Whether customers may use it; `true` when left out. */
+            active?: boolean;
         };
         /**
          * @description Only what changes; `null` clears an optional field. The result must still be a valid discount (for

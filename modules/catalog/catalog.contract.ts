@@ -4,3 +4,4 @@
  */
 export { ImageRefSchema, CatalogNameSchema, type ImageRef } from './catalog.schemas.js'
 export { PriceInputSchema, type PriceInput } from './product.schemas.js'
+export { ProductSummarySchema, type ProductSummary } from './product-search.schemas.js'

@@ -5,11 +5,6 @@ import { decorate, SELECTED_COLUMNS, type ListingRow } from './product-search.re
 import { toSummary } from './product-search.service.js'
 import type { ProductSummary } from './product-search.schemas.js'
 
-/*
- * The ProductSummary representation, lent to other modules that list products (a wishlist), so their
- * answers mirror the same component. It belongs in catalog.contract.ts; it is re-exported here until then.
- */
-export { ProductSummarySchema, type ProductSummary } from './product-search.schemas.js'
 export type { CatalogSettings as ProductSummarySettings } from './catalog.settings.js'
 
 /** A public product as lists show it, with what a list of saved products needs to say why it cannot be bought. */

@@ -66,7 +66,7 @@ export const CreateDiscountRequestSchema = Type.Object({
   productIds: Type.Optional(fields.productIds),
   usageLimit: Type.Optional(fields.usageLimit),
   perCustomerLimit: Type.Optional(fields.perCustomerLimit),
-  active: Type.Optional(Type.Boolean({ default: true }))
+  active: Type.Optional(Type.Boolean())
 }, { additionalProperties: false })
 export type CreateDiscountRequest = Static<typeof CreateDiscountRequestSchema>
 

@@ -111,11 +111,11 @@ export async function getDiscount (em: EntityManager, settings: DiscountSettings
 export async function createDiscount (em: EntityManager, settings: DiscountSettings, input: CreateDiscountRequest): Promise<Versioned<DiscountView>> {
   await assertAllExist(em, Category, input.categoryIds, '/body/categoryIds')
   await assertAllExist(em, Product, input.productIds, '/body/productIds')
+  await assertCodeFree(em, normalizeCode(input.code))
   const discount = em.create(DiscountEntity, {
     categoryIds: [], productIds: [], usedCount: 0, active: true, percentage: null, amount: null, ...fieldsOf(settings, input)
   } as unknown as DiscountEntity)
   assertConsistent(discount)
-  await assertCodeFree(em, discount.normalizedCode)
   await em.flush()
   return versioned(settings, discount)
 }
@@ -129,9 +129,9 @@ export async function updateDiscount (em: EntityManager, settings: DiscountSetti
     const discount = await tx.findOne(DiscountEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE })
     if (discount === null) throw discountNotFound()
     assertIfMatch(ifMatch, discount.version)
+    if (input.code !== undefined) await assertCodeFree(tx, normalizeCode(input.code), id)
     tx.assign(discount, fieldsOf(settings, input))
     assertConsistent(discount)
-    if (input.code !== undefined) await assertCodeFree(tx, discount.normalizedCode, id)
     await tx.flush()
     return versioned(settings, discount)
   })

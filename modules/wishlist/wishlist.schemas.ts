@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IdSchema, PageSchema, StringEnum, TimestampSchema } from '../../openapi/shared.schemas.js'
-import { ProductSummarySchema } from '../catalog/product-summary.service.js'
+import { ProductSummarySchema } from '../catalog/catalog.contract.js'
 
 /** Mirrors of openapi/components/wishlist.yaml. */
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import { uuidv7 } from 'uuidv7'
 import type { components } from '../../openapi/schema.js'
 import type { ApiClient } from './client.js'
@@ -54,16 +55,25 @@ export async function savedRows (app: FastifyInstance, customerId: string): Prom
  */
 export async function bulkProducts (harness: CatalogHarness, count: number): Promise<string[]> {
   const ids = Array.from({ length: count }, () => uuidv7())
-  await harness.app.orm.em.fork().execute(
-    `insert into products (id, created_at, updated_at, slug, name, status)
-     select id, now(), now(), 'bulk-' || id::text, 'Bulk product', 'ACTIVE' from unnest(?::uuid[]) as id`, [ids])
+  await sql`insert into products (id, created_at, updated_at, slug, name, status)
+    select id, now(), now(), 'bulk-' || id::text, 'Bulk product', 'ACTIVE' from unnest(${ids}::uuid[]) as id`.execute(harness.app.orm.em.fork().getKysely())
   return ids
 }
 
 /** Saves the products for the customer straight in the database, a second apart in the past, the last newest. */
 export async function fillWishlist (harness: CatalogHarness, customerId: string, productIds: string[]): Promise<void> {
-  await harness.app.orm.em.fork().execute(
-    `insert into wishlist_items (id, created_at, customer_id, product_id)
-     select gen_random_uuid(), now() - make_interval(secs => (?::int - ord)::float8), ?, product_id from unnest(?::uuid[]) with ordinality as t(product_id, ord)`,
-    [productIds.length + 1, customerId, productIds])
+  await sql`insert into wishlist_items (id, created_at, customer_id, product_id)
+    select gen_random_uuid(), now() - make_interval(secs => (${productIds.length + 1}::int - ord)::float8), ${customerId}, product_id
+      from unnest(${productIds}::uuid[]) with ordinality as t(product_id, ord)`.execute(harness.app.orm.em.fork().getKysely())
+}
+
+/** Saves the products for the customer straight in the database, all at one instant (to the microsecond). */
+export async function saveAllAt (harness: CatalogHarness, customerId: string, productIds: string[], instant: string): Promise<void> {
+  await sql`insert into wishlist_items (id, created_at, customer_id, product_id)
+    select gen_random_uuid(), ${instant}::timestamptz, ${customerId}, product_id from unnest(${productIds}::uuid[]) as product_id`.execute(harness.app.orm.em.fork().getKysely())
+}
+
+/** Sets the products' status behind the API's back (bulk products have no variants the API would accept). */
+export async function setStatusInDatabase (harness: CatalogHarness, productIds: string[], status: 'DRAFT' | 'ACTIVE' | 'ARCHIVED'): Promise<void> {
+  await sql`update products set status = ${status} where id = any(${productIds}::uuid[])`.execute(harness.app.orm.em.fork().getKysely())
 }

@@ -148,7 +148,7 @@ t.test('archived products: not saved (409), but stay listed as unavailable when 
   t.same(await savedRows(app, customer.id), [bench.id, rug.id])
 })
 
-t.test("each customer sees and changes only their own wishlist; staff have none; a token is required", async (t) => {
+t.test('each customer sees and changes only their own wishlist; staff have none; a token is required', async (t) => {
   const harness = await buildCatalog(t)
   const { api, app } = harness
   const [ada, bob] = await createCustomers(harness, 2)
