@@ -772,7 +772,8 @@ export interface paths {
         /**
          * Delete a product
          * @description Admins only. A product that orders or carts reference cannot be deleted (`409 PRODUCT_IN_USE`): archive it
-         *     instead. Its images are removed from storage.
+         *     instead. Its images are removed from storage, and so are its reviews (its customers' wishlists lose it);
+         *     the reviews' photos are removed from storage within five minutes.
          */
         delete: operations["deleteProduct"];
         options?: never;

@@ -15,7 +15,7 @@ const reviewsModule: FastifyPluginAsync = async (app) => {
   await app.register(adminReviewRoutes)
   app.scheduleJob({
     name: 'sweep-orphaned-review-images',
-    everyMs: 60 * 60 * 1000,
+    everyMs: 5 * 60 * 1000,
     run: async (em) => {
       const swept = await sweepOrphanedReviewImages(em, { storage: app.storage })
       if (swept > 0) app.log.info({ swept }, 'deleted the files of review images whose review is gone')
