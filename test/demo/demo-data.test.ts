@@ -20,6 +20,11 @@ t.test('demo data: a customer to sign in as, with an address book and shipping m
     t.same(methods.data?.items.map((method) => method.name), address.country === 'US' ? ['Standard delivery', 'Express'] : ['Standard delivery'], `shipping to the ${address.label ?? ''} address`)
   }
 
+  const cart = await api.POST('/api/v1/cart/discount', { headers: bearer(signIn.data!), body: { code: 'welcome10' } })
+  t.match(cart.data?.discount, { code: 'WELCOME10', applies: false, reason: 'NOTHING_ELIGIBLE' }, 'a demo code to try (on an empty cart, it has nothing to take off yet)')
+  const freeShipping = await api.POST('/api/v1/cart/discount', { headers: bearer(signIn.data!), body: { code: 'FreeShip' } })
+  t.match(freeShipping.data?.discount, { code: 'FREESHIP', applies: false, reason: 'MINIMUM_NOT_REACHED' })
+
   const bootstrap = await api.POST('/api/v1/admin/staff', { body: { email: 'owner@example.com', name: 'Owner', role: 'ADMIN', password: PASSWORD } })
   t.equal(bootstrap.response.status, 201, 'no staff is seeded: the first-admin bootstrap stays open')
 })
