@@ -1142,7 +1142,9 @@ export interface paths {
          * Delete one's review
          * @description The author only (another customer's review is a `404`, a staff token a `403`; staff delete through
          *     `DELETE /admin/reviews/{id}`). Its images are removed from storage, and the product's rating follows at once.
-         *     The customer may then review the product again.
+         *     The customer may then review the product again. A review staff hid or rejected stays as they left it:
+         *     its author may edit it but not delete it (`409 REVIEW_MODERATED`), so that deleting and writing again
+         *     cannot undo a moderator's decision.
          */
         delete: operations["deleteReview"];
         options?: never;
@@ -1434,7 +1436,9 @@ export interface paths {
          *     each short variant with `requested` and `available`), a total other than `expectedTotal` (`409 PRICE_CHANGED`, with the cart as it is now), a
          *     shipping method that does not serve the address's country (`409 SHIPPING_NOT_AVAILABLE`). An unknown
          *     address or shipping method is a `404`. `CARD` needs Stripe to be configured (`409 PAYMENT_METHOD_UNAVAILABLE`
-         *     otherwise); `COD` is refused above `COD_MAX_AMOUNT` (`409 COD_LIMIT_EXCEEDED`).
+         *     otherwise) and a total of at least Stripe's minimum charge (50 minor units in most currencies, 30 in
+         *     GBP; `409 CARD_AMOUNT_TOO_SMALL` with `minimum`, for example when a discount makes the order free); `COD`
+         *     is refused above `COD_MAX_AMOUNT` (`409 COD_LIMIT_EXCEEDED`).
          *
          *     A discount code on the cart is checked again inside the transaction and a use of it is taken there, so
          *     its limits hold whatever the concurrency: a code that no longer applies (used up by other orders, used
@@ -3304,11 +3308,15 @@ export interface components {
         CartShippingMethod: {
             id: components["schemas"]["Id"];
             name: string;
-            /** @description What shipping this cart costs with this method (0 when free above the threshold). */
+            /**
+             * @description What shipping this cart costs with this method: 0 when the cart's subtotal (before any discount)
+             *     reaches `freeAbove`, or when the cart's discount code gives free shipping.
+             */
             price: components["schemas"]["Money"];
             /**
-             * @description `FLAT` (the method's own price), `CARRIER` (the carrier's quote for this cart), or `FALLBACK` (the
-             *     carrier gave no quote in time, or no postal code was given, so the method's own price applies).
+             * @description `FLAT` (the method's own price, or 0 when shipping is free), `CARRIER` (the carrier's quote for this
+             *     cart), or `FALLBACK` (the carrier gave no quote in time, or no postal code was given, so the method's
+             *     own price applies).
              * @enum {string}
              */
             priceSource: "FLAT" | "CARRIER" | "FALLBACK";
@@ -3588,9 +3596,10 @@ export interface components {
             active?: boolean;
         };
         /**
-         * @description Only what changes; `null` clears an optional field. The result must still be a valid discount (for
-         *     example, changing `kind` to `PERCENTAGE` needs a `percentage`). A `usageLimit` may be set below
-         *     `usedCount`: the code is then used up.
+         * @description Only what changes; `null` clears an optional field. The result must still be a valid discount: a new
+         *     `kind` drops the old kind's `percentage` or `amount`, and `PERCENTAGE` needs a `percentage`,
+         *     `FIXED_AMOUNT` an `amount`. A `usageLimit` may be set below `usedCount`: the code is then used up.
+         *     Carts see the change at once; a checkout priced on the old terms runs again on the new ones.
          */
         UpdateDiscountRequest: {
             code?: components["schemas"]["DiscountCode"];
@@ -5012,7 +5021,7 @@ export interface components {
             };
         };
         /**
-         * @description `REVIEW_IMAGES_FULL`: the review already has `REVIEW_MAX_IMAGES` images; delete one first.
+         * @description `REVIEW_IMAGES_FULL`: the review already has `REVIEW_MAX_IMAGES` images, or upload URLs still open for that many; delete one first.
          *     `UPLOAD_NOT_RECEIVED` (confirming): the file has not arrived in storage yet. Also `409` when a repeat with
          *     the same `Idempotency-Key` arrives while the first is still running.
          */
@@ -5026,7 +5035,7 @@ export interface components {
                  *       "type": "urn:commerce-api:problem:review-images-full",
                  *       "title": "Conflict",
                  *       "status": 409,
-                 *       "detail": "A review has at most 5 images (REVIEW_MAX_IMAGES); delete one first.",
+                 *       "detail": "A review has at most 5 images (REVIEW_MAX_IMAGES), counting uploads not yet confirmed; delete one first.",
                  *       "instance": "/api/v1/reviews/0193b1e4-0000-7d2e-9f3a-1b2c3d4e5f71/images/uploads",
                  *       "code": "REVIEW_IMAGES_FULL",
                  *       "limit": 5
@@ -8107,6 +8116,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

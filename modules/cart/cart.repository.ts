@@ -85,3 +85,8 @@ export async function touchCart (tx: EntityManager, cartId: string): Promise<Dat
   const { rows: [row] } = await sql<{ updated_at: Date }>`update carts set updated_at = now() where id = ${cartId} returning updated_at`.execute(tx.getKysely())
   return row?.updated_at ?? new Date()
 }
+
+/** The discount code the cart holds (null for none). */
+export async function setCartDiscount (tx: EntityManager, cartId: string, discountId: string | null): Promise<void> {
+  await sql`update carts set discount_id = ${discountId} where id = ${cartId}`.execute(tx.getKysely())
+}

@@ -5,11 +5,12 @@ import { uuidv7 } from 'uuidv7'
 import type { Money } from '../../openapi/shared.schemas.js'
 import { money as moneyIn } from '../../plugins/money.js'
 import { outOfStock } from '../inventory/inventory.service.js'
-import type { DiscountLine, DiscountOutcome } from '../discounts/discounts.contract.js'
+import type { DiscountOutcome } from '../discounts/discounts.contract.js'
 import { findActiveCode, priceCartDiscount } from '../discounts/redemption.service.js'
 import { Cart as CartEntity, CartLine as CartLineEntity } from './cart.entity.js'
-import { cartEmpty, cartFull, cartLineNotFound, cartNotFound, noCart, productUnavailable, quantityLimitExceeded, variantNotFound } from './cart.errors.js'
-import { customerCart, findPricedLines, guestCart, lockAndTouchCart, lockCart, touchCart, type CartRow, type PricedLineRow } from './cart.repository.js'
+import { cartFull, cartLineNotFound, cartNotFound, noCart, productUnavailable, quantityLimitExceeded, variantNotFound } from './cart.errors.js'
+import { customerCart, findPricedLines, guestCart, lockAndTouchCart, lockCart, setCartDiscount, touchCart, type CartRow, type PricedLineRow } from './cart.repository.js'
+import { discountLinesOf } from './cart-checkout.service.js'
 import type { AddCartItemRequest, Cart, CartLine, GuestCart, UpdateCartItemRequest } from './cart.schemas.js'
 
 /** What the cart's use cases need besides the EntityManager. */
@@ -68,13 +69,6 @@ function toLine (settings: CartSettings, row: PricedLineRow): CartLine {
     purchasable: row.product_status === 'ACTIVE',
     stockShort: row.stock < row.quantity
   }
-}
-
-/** The lines a discount code prices: those still sold. */
-export function discountLinesOf (rows: PricedLineRow[]): DiscountLine[] {
-  return rows
-    .filter((row) => row.product_status === 'ACTIVE')
-    .map((row) => ({ id: row.id, productId: row.product_id, categoryId: row.category_id, lineTotal: row.price * row.quantity }))
 }
 
 /** What the cart's code takes off it now (or why nothing), priced for the cart's customer; null without a code. */
@@ -291,14 +285,10 @@ export async function mergeGuestCart (em: EntityManager, settings: CartSettings,
   })
 }
 
-async function setCartDiscount (tx: EntityManager, cartId: string, discountId: string | null): Promise<void> {
-  await sql`update carts set discount_id = ${discountId} where id = ${cartId}`.execute(tx.getKysely())
-}
-
 /** Puts the active code typed (any case) on the cart, in place of any other; it is priced with every view of the cart. */
 export async function applyCartDiscount (em: EntityManager, settings: CartSettings, owner: CartOwner, code: string): Promise<Cart> {
-  const discountId = await findActiveCode(em, code)
   return await changeCart(em, settings, owner, async (tx, cartId) => {
+    const discountId = await findActiveCode(tx, code)
     await setCartDiscount(tx, cartId, discountId)
     return { discount_id: discountId }
   })
@@ -315,31 +305,4 @@ export async function removeCartDiscount (em: EntityManager, settings: CartSetti
 export async function sweepIdleCarts (em: EntityManager, ttlDays: number): Promise<number> {
   const { numAffectedRows } = await sql`delete from carts where updated_at < now() - make_interval(days => ${ttlDays})`.execute(em.getKysely())
   return Number(numAffectedRows ?? 0)
-}
-
-/** A cart as checkout takes it: locked, priced now, and checked to be sellable. */
-export interface CheckoutCart {
-  cart: CartRow
-  lines: PricedLineRow[]
-  subtotal: number
-}
-
-/**
- * For checkout: the customer's cart, locked until the transaction ends (a concurrent change waits, then
- * finds it emptied) with its idle clock moved, priced from the catalog. An empty cart is `CART_EMPTY`, a line no longer sold
- * `PRODUCT_UNAVAILABLE`.
- */
-export async function lockCartForCheckout (tx: EntityManager, customerId: string): Promise<CheckoutCart> {
-  const cart = await lockAndTouchCart(tx, { customerId })
-  if (cart === undefined) throw cartEmpty()
-  const lines = await findPricedLines(tx, cart.id)
-  if (lines.length === 0) throw cartEmpty()
-  const unsold = lines.filter((line) => line.product_status !== 'ACTIVE')
-  if (unsold.length > 0) throw productUnavailable(unsold.map((line) => ({ variantId: line.variant_id, productName: line.product_name })))
-  return { cart, lines, subtotal: lines.reduce((sum, line) => sum + line.price * line.quantity, 0) }
-}
-
-/** After checkout (under `lockCartForCheckout`'s lock): the cart is empty, and its lines' ids are gone with them. */
-export async function emptyCart (tx: EntityManager, cartId: string): Promise<void> {
-  await tx.nativeDelete(CartLineEntity, { cart: cartId })
 }

@@ -21,13 +21,14 @@ type SummaryRow = ListingRow & { status: 'ACTIVE' | 'ARCHIVED' }
 /**
  * The summaries of the `ACTIVE` and `ARCHIVED` products among `ids`, by id, as browsing shows them (name,
  * slug, brand, category, primary image, current price range, rating): one statement by primary key, however
- * many ids. An archived product is summarised as unavailable; unknown and `DRAFT` ids are left out.
+ * many ids, from the primary (the ids were just read from it). An archived product is summarised as
+ * unavailable; unknown and `DRAFT` ids are left out.
  */
 export async function findProductSummaries (em: EntityManager, settings: CatalogSettings, ids: readonly string[]): Promise<Map<string, SavedProductSummary>> {
   if (ids.length === 0) return new Map()
   const found = sql`select ${SELECTED_COLUMNS}, p.status, 0 as tier from products p
     where p.id = any(${[...new Set(ids)]}::uuid[]) and p.status in ('ACTIVE', 'ARCHIVED')`
-  const { rows } = await decorate(found, sql`f.id`).execute(em.getKysely({ type: 'read' }))
+  const { rows } = await decorate(found, sql`f.id`).execute(em.getKysely())
   return new Map((rows as SummaryRow[]).map((row) => {
     const summary = toSummary(settings, row)
     const active = row.status === 'ACTIVE'

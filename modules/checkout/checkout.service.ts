@@ -5,15 +5,17 @@ import { amountIn } from '../../plugins/money.js'
 import { retryOnConflict } from '../../plugins/db/retry.js'
 import { assertCountryCode, textOrNull } from '../../plugins/validation.js'
 import { actorOf } from '../auth/user.entity.js'
-import { cartOwnerOf, discountLinesOf, emptyCart, getCart, lockCartForCheckout, toCart, type CartSettings } from '../cart/cart.service.js'
-import { assertDiscountApplies, recordRedemption, takeDiscountUse } from '../discounts/redemption.service.js'
+import { cartOwnerOf, getCart, toCart, type CartSettings } from '../cart/cart.service.js'
+import { discountLinesOf, emptyCart, lockCartForCheckout } from '../cart/cart-checkout.service.js'
+import { assertDiscountApplies, priceCheckoutDiscount, takeDiscountUse } from '../discounts/redemption.service.js'
 import { getAddress } from '../customers/address.service.js'
 import { outOfStock, takeStock, type LowStockAlerts } from '../inventory/inventory.service.js'
 import { Order as OrderEntity, OrderItem as OrderItemEntity, type OrderAddress } from '../orders/order.entity.js'
 import { getOwnOrder, recordStatusChange, toOrder, type OrderSettings } from '../orders/order.service.js'
 import type { Order } from '../orders/orders.contract.js'
 import { announceOrderChange, customerOf } from '../orders/order-notifications.service.js'
-import { assertCodAllowed, assertPaymentMethodAvailable, recordCardPayment, submitPaymentIntent, type PaymentSettings } from '../payments/payment.service.js'
+import type { DiscountOutcome } from '../discounts/discounts.contract.js'
+import { assertCardAmountAllowed, assertCodAllowed, assertPaymentMethodAvailable, recordCardPayment, submitPaymentIntent, type PaymentSettings } from '../payments/payment.service.js'
 import { isCarrierPriced, shippingQuote, type ShippingSettings } from '../shipping/shipping.service.js'
 import type { CheckoutAddress, CheckoutRequest } from './checkout.schemas.js'
 
@@ -77,8 +79,9 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
   // Read before the transaction, which holds its locks for as few statements as it can: the customer, and a
   // carrier's quote for the cart as it is (the transaction takes the quote from the carrier cache only).
   const customer = await customerOf(em, account.id)
-  if (await isCarrierPriced(em, input.shippingMethodId)) {
-    const cart = await getCart(em, settings.cart, cartOwnerOf(account.id, undefined))
+  const cart = await isCarrierPriced(em, input.shippingMethodId) ? await getCart(em, settings.cart, cartOwnerOf(account.id, undefined)) : null
+  // A free-shipping code needs no quote.
+  if (cart !== null && !(cart.discount?.applies === true && cart.discount.freeShipping)) {
     const lines = cart.items.filter((item) => item.purchasable).map((item) => ({ variantId: item.variantId, quantity: item.quantity }))
     await shippingQuote(em, settings.shipping, input.shippingMethodId, address.country, cart.subtotal.amount, { postalCode: address.postalCode, lines })
   }
@@ -88,20 +91,20 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
   const placed = await retryOnConflict(em, async (tx) => {
     attempts++
     const { cart, lines, subtotal } = await lockCartForCheckout(tx, account.id)
-    // The code's row stays locked to the end: checkouts with one code take its uses one at a time.
-    const discount = cart.discount_id === null ? null : await takeDiscountUse(tx, cart.discount_id, account.id, discountLinesOf(lines))
-    const cartNow = () => toCart(settings.cart, cart, lines, discount?.outcome ?? null)
-    if (discount !== null) assertDiscountApplies(discount, cartNow)
+    const discount = cart.discount_id === null ? null : await priceCheckoutDiscount(tx, cart.discount_id, account.id, discountLinesOf(lines))
+    const cartWith = (outcome: DiscountOutcome | null) => toCart(settings.cart, cart, lines, outcome)
+    if (discount !== null) assertDiscountApplies(discount, cartWith)
     const parcel = { postalCode: address.postalCode, lines: lines.map((line) => ({ variantId: line.variant_id, quantity: line.quantity })) }
     const shipping = await shippingQuote(tx, settings.shipping, input.shippingMethodId, address.country, subtotal, parcel, true)
     const shippingTotal = discount?.outcome.freeShipping === true ? 0 : shipping.price
     const discountTotal = discount?.outcome.amount ?? 0
     const lineDiscounts = new Map(discount?.outcome.lines.map((line) => [line.lineId, line.amount]))
     const total = Math.max(0, subtotal - discountTotal) + shippingTotal
-    if (total !== expected) throw priceChanged(cartNow(), total, expected)
+    if (total !== expected) throw priceChanged(cartWith(discount?.outcome ?? null), total, expected)
     const short = lines.filter((line) => line.stock < line.quantity)
     if (short.length > 0) throw outOfStock(short.map((line) => ({ variantId: line.variant_id, sku: line.sku, requested: line.quantity, available: line.stock })))
     if (input.paymentMethod === 'COD') assertCodAllowed(settings.payments, total)
+    else assertCardAmountAllowed(total, settings.currency)
 
     const placedAt = new Date()
     const created = tx.create(OrderEntity, {
@@ -137,7 +140,6 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
     }))
     const change = recordStatusChange(tx, created, null, 'PENDING', actor)
     const payments = input.paymentMethod === 'CARD' ? [recordCardPayment(tx, settings.payments, created, actor)] : []
-    if (discount !== null) await recordRedemption(tx, discount, account.id, created.id)
     await tx.flush()
     const view = toOrder(settings.orders, { order: created, items, changes: [change], returns: [], payments, refunds: [], shipments: [], shipmentEvents: [] })
     await announceOrderChange(tx, settings.orders.notifier, view, customer, { kind: 'placed' })
@@ -148,6 +150,8 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
       variantId: line.variant_id, productId: line.product_id, sku: line.sku, quantity: line.quantity, price: line.price, version: line.variant_version
     })), { id: created.id, actor, reason: `Order ${created.number}` }, settings.lowStock)
     conflicts += taken.conflicts
+    // After the stock, as a cancellation gives them back: the code's row is the last one locked.
+    if (discount !== null) await takeDiscountUse(tx, discount, account.id, created.id, cartWith)
     await emptyCart(tx, cart.id)
     return view
   })

@@ -38,10 +38,9 @@ const DiscountAmountInputSchema = Type.Object({
   currency: CurrencySchema
 }, { additionalProperties: false })
 
-const fields = {
-  code: DiscountCodeSchema,
+/** What a discount may be given besides its code and kind, each optional in a request. */
+const optionalFields = Type.Partial(Type.Object({
   description: Nullable(Type.String({ maxLength: 500 })),
-  kind: DiscountKindSchema,
   percentage: Nullable(Type.Integer({ minimum: 1, maximum: 100 })),
   amount: Nullable(DiscountAmountInputSchema),
   minimumSubtotal: Nullable(PriceInputSchema),
@@ -50,40 +49,21 @@ const fields = {
   categoryIds: Type.Array(IdSchema, { maxItems: 100, uniqueItems: true }),
   productIds: Type.Array(IdSchema, { maxItems: 1000, uniqueItems: true }),
   usageLimit: Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
-  perCustomerLimit: Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000 }))
-}
+  perCustomerLimit: Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  active: Type.Boolean()
+})).properties
 
 export const CreateDiscountRequestSchema = Type.Object({
-  code: fields.code,
-  description: Type.Optional(fields.description),
-  kind: fields.kind,
-  percentage: Type.Optional(fields.percentage),
-  amount: Type.Optional(fields.amount),
-  minimumSubtotal: Type.Optional(fields.minimumSubtotal),
-  startsAt: Type.Optional(fields.startsAt),
-  endsAt: Type.Optional(fields.endsAt),
-  categoryIds: Type.Optional(fields.categoryIds),
-  productIds: Type.Optional(fields.productIds),
-  usageLimit: Type.Optional(fields.usageLimit),
-  perCustomerLimit: Type.Optional(fields.perCustomerLimit),
-  active: Type.Optional(Type.Boolean())
+  code: DiscountCodeSchema,
+  kind: DiscountKindSchema,
+  ...optionalFields
 }, { additionalProperties: false })
 export type CreateDiscountRequest = Static<typeof CreateDiscountRequestSchema>
 
 export const UpdateDiscountRequestSchema = Type.Object({
-  code: Type.Optional(fields.code),
-  description: Type.Optional(fields.description),
-  kind: Type.Optional(fields.kind),
-  percentage: Type.Optional(fields.percentage),
-  amount: Type.Optional(fields.amount),
-  minimumSubtotal: Type.Optional(fields.minimumSubtotal),
-  startsAt: Type.Optional(fields.startsAt),
-  endsAt: Type.Optional(fields.endsAt),
-  categoryIds: Type.Optional(fields.categoryIds),
-  productIds: Type.Optional(fields.productIds),
-  usageLimit: Type.Optional(fields.usageLimit),
-  perCustomerLimit: Type.Optional(fields.perCustomerLimit),
-  active: Type.Optional(Type.Boolean())
+  code: Type.Optional(DiscountCodeSchema),
+  kind: Type.Optional(DiscountKindSchema),
+  ...optionalFields
 }, { additionalProperties: false, minProperties: 1 })
 export type UpdateDiscountRequest = Static<typeof UpdateDiscountRequestSchema>
 

@@ -1,4 +1,6 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import { sql } from 'kysely'
+import { retryOnConflict } from '../../plugins/db/retry.js'
 import type { Page } from '../../openapi/shared.schemas.js'
 import { findPage } from '../../plugins/pagination.js'
 import { amountIn, money } from '../../plugins/money.js'
@@ -130,17 +132,23 @@ export async function updateDiscount (em: EntityManager, settings: DiscountSetti
     if (discount === null) throw discountNotFound()
     assertIfMatch(ifMatch, discount.version)
     if (input.code !== undefined) await assertCodeFree(tx, normalizeCode(input.code), id)
-    tx.assign(discount, fieldsOf(settings, input))
+    // A new kind drops the old kind's value unless it is sent (and then must be valid for the new kind).
+    const dropped = input.kind === undefined || input.kind === discount.kind ? {} : { percentage: null, amount: null }
+    tx.assign(discount, { ...dropped, ...fieldsOf(settings, input) })
     assertConsistent(discount)
     await tx.flush()
     return versioned(settings, discount)
   })
 }
 
-/** Only a code no order ever used; carts holding it lose it. */
+/**
+ * Only a code no order ever used; carts holding it lose it. The carts are let go first, as checkout locks
+ * them: a cart, then the code.
+ */
 export async function deleteDiscount (em: EntityManager, id: string): Promise<void> {
-  await em.transactional(async (tx) => {
+  await retryOnConflict(em, async (tx) => {
     if (await tx.count(DiscountRedemption, { discount: id }) > 0) throw discountInUse()
+    await sql`update carts set discount_id = null where discount_id = ${id}`.execute(tx.getKysely())
     if (await tx.nativeDelete(DiscountEntity, { id }) === 0) throw discountNotFound()
   })
 }

@@ -1,4 +1,4 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import type { EntityManager } from '@mikro-orm/postgresql'
 import { sql } from 'kysely'
 import { ConflictRetry } from '../../plugins/db/retry.js'
 import { categoriesAndDescendants } from '../catalog/category.service.js'
@@ -33,37 +33,45 @@ export async function priceCartDiscount (em: EntityManager, discountId: string, 
   return discount === null ? null : await outcomeFor(em, discount, customerId, lines)
 }
 
-/** A discount checkout is about to redeem, held under its row lock until the transaction ends. */
+/** A discount checkout is about to redeem: what it takes off, on the terms of `version`. */
 export interface DiscountUse {
   discountId: string
+  version: number
   outcome: DiscountOutcome
 }
 
 /**
- * For checkout, in its transaction: locks the discount's row (checkouts using one code queue here, on every
- * instance) and prices the cart's lines with the uses counted now. Redeem it with `recordRedemption` in the
- * same transaction once the order exists; a use that does not apply is for the caller to refuse.
+ * For checkout, in its transaction: prices the cart's lines with the code as it is now. No lock is taken on
+ * the code (its use is taken last, by `takeDiscountUse`); the customer's own uses are counted under the
+ * customer's cart lock, which every checkout of theirs holds.
  */
-export async function takeDiscountUse (tx: EntityManager, discountId: string, customerId: string, lines: DiscountLine[]): Promise<DiscountUse> {
-  const discount = await tx.findOne(DiscountEntity, { id: discountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
+export async function priceCheckoutDiscount (tx: EntityManager, discountId: string, customerId: string, lines: DiscountLine[]): Promise<DiscountUse> {
+  const discount = await tx.findOne(DiscountEntity, { id: discountId }, { refresh: true })
   // Deleted since the cart was read: the cart no longer holds it when checkout runs again.
   if (discount === null) throw new ConflictRetry('The discount code was deleted while checking out; try again.')
-  return { discountId, outcome: await outcomeFor(tx, discount, customerId, lines) }
+  return { discountId, version: discount.version, outcome: await outcomeFor(tx, discount, customerId, lines) }
 }
 
-/** Checkout's refusal of a code that does not apply now, with the cart as it is (`cart`). */
-export function assertDiscountApplies (use: DiscountUse, cart: () => unknown): void {
-  if (!use.outcome.applies) throw discountNotApplicable(use.outcome.code, use.outcome.reason ?? 'INACTIVE', cart())
+/** Checkout's refusal of a code that does not apply, with the cart as it is priced with it (`cartWith`). */
+export function assertDiscountApplies (use: DiscountUse, cartWith: (outcome: DiscountOutcome) => unknown): void {
+  if (!use.outcome.applies) throw discountNotApplicable(use.outcome.code, use.outcome.reason ?? 'INACTIVE', cartWith(use.outcome))
 }
 
 /**
- * Records the order's use of the discount and counts it, with one conditional UPDATE that never passes the
- * usage limit (under `takeDiscountUse`'s lock it always succeeds; it is the guard all the same).
+ * Takes the order's use of the code and records it, last in checkout's transaction (the code's row is then
+ * locked for as little as can be): one conditional UPDATE that never passes the usage limit, on the terms the
+ * cart was priced with. Used up meanwhile: the refusal, and nothing is written. Terms changed meanwhile by
+ * staff: checkout runs again, priced anew.
  */
-export async function recordRedemption (tx: EntityManager, use: DiscountUse, customerId: string, orderId: string): Promise<void> {
+export async function takeDiscountUse (tx: EntityManager, use: DiscountUse, customerId: string, orderId: string, cartWith: (outcome: DiscountOutcome) => unknown): Promise<void> {
   const { numAffectedRows } = await sql`update discounts set used_count = used_count + 1
-     where id = ${use.discountId} and (usage_limit is null or used_count < usage_limit)`.execute(tx.getKysely())
-  if (Number(numAffectedRows ?? 0) !== 1) throw new ConflictRetry('The discount code was used up by another order at the same moment; try again.')
+     where id = ${use.discountId} and version = ${use.version} and (usage_limit is null or used_count < usage_limit)`.execute(tx.getKysely())
+  if (Number(numAffectedRows ?? 0) !== 1) {
+    const { rows: [now] } = await sql<{ version: number }>`select version from discounts where id = ${use.discountId}`.execute(tx.getKysely())
+    if (now?.version !== use.version) throw new ConflictRetry('The discount code changed while checking out; try again.')
+    const refused: DiscountOutcome = { code: use.outcome.code, applies: false, reason: 'USED_UP', amount: 0, freeShipping: false, lines: [] }
+    assertDiscountApplies({ ...use, outcome: refused }, cartWith)
+  }
   tx.create(DiscountRedemption, { discount: use.discountId, customer: customerId, orderId, amount: use.outcome.amount, releasedAt: null })
 }
 

@@ -190,10 +190,10 @@ async function applyTransition (tx: EntityManager, settings: OrderSettings, orde
   const reason = `Order ${order.number}`
   if (to === 'CANCELLED') {
     if (await tx.count(ShipmentEntity, { order: order.id }) > 0) throw orderHasShipments()
-    // Before the stock, as checkout takes them: the discount code's row, then the variants'.
-    await releaseRedemption(tx, order.id)
     const items = await tx.find(OrderItemEntity, { order: order.id })
     await returnStock(tx, unitsToRestock(items, new Map(items.map((item) => [item.id, item.quantity - item.returnedQuantity]))), 'CANCELLATION', { id: order.id, actor, reason: `${reason} cancelled` })
+    // After the stock, as checkout takes them: the variants' rows, then the discount code's.
+    await releaseRedemption(tx, order.id)
     if (order.paymentMethod === 'CARD') await settings.notifier.outbox.send(tx, ORDER_CANCELLED_TOPIC, { orderId: order.id })
   }
   if (to === 'DELIVERED' && from === 'SHIPPED') order.deliveredAt = new Date()

@@ -7,7 +7,7 @@ import { announceOrderUpdate, beforeChange, findOrder, lockOrder } from '../orde
 import { Payment } from '../orders/payment.entity.js'
 import { PaymentEvent } from './payment-event.entity.js'
 import { toPayment, toRefund, type PaymentView } from '../orders/orders.contract.js'
-import { codAmountMismatch, codLimitExceeded, codNotCollectable } from './payments.errors.js'
+import { cardAmountTooSmall, codAmountMismatch, codLimitExceeded, codNotCollectable } from './payments.errors.js'
 import type { PaymentSettings } from './payments.settings.js'
 import { ledgerOf, paymentStatusOf } from './refund.service.js'
 import type { CodPaymentRequest, OrderPayments } from './payment.schemas.js'
@@ -21,6 +21,20 @@ export type { PaymentSettings } from './payments.settings.js'
 /** Checkout's check that the shop takes this way of paying: cards with Stripe configured. */
 export function assertPaymentMethodAvailable (settings: PaymentSettings, method: 'COD' | 'CARD'): void {
   if (method === 'CARD') assertCardPaymentsAvailable(settings)
+}
+
+/**
+ * The smallest charge Stripe accepts, per currency, in minor units (Stripe's "minimum charge amount" list);
+ * 50 for the currencies it does not name.
+ */
+const CARD_MINIMUMS: Record<string, number> = {
+  AED: 200, BGN: 100, CZK: 1500, DKK: 250, GBP: 30, HKD: 400, HUF: 17_500, MXN: 1000, MYR: 200, NOK: 300, PLN: 200, RON: 200, SEK: 300, THB: 1000
+}
+
+/** Checkout's check of a card order's total: Stripe cannot charge less than its minimum (a discount can bring a total to 0). */
+export function assertCardAmountAllowed (total: number, currency: string): void {
+  const minimum = CARD_MINIMUMS[currency] ?? 50
+  if (total < minimum) throw cardAmountTooSmall(minimum, currency)
 }
 
 /** Checkout's check of a cash-on-delivery order's total against COD_MAX_AMOUNT. */

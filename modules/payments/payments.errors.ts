@@ -24,6 +24,9 @@ export const cardPaymentsUnavailable = (): ProblemError =>
 export const codLimitExceeded = (max: number): ProblemError =>
   new ProblemError(409, 'COD_LIMIT_EXCEEDED', `Cash on delivery is available for orders of at most ${max} (minor units); pay by card.`, { extensions: { codMaxAmount: max } })
 
+export const cardAmountTooSmall = (minimum: number, currency: string): ProblemError =>
+  new ProblemError(409, 'CARD_AMOUNT_TOO_SMALL', `Card payments in ${currency} are for at least ${minimum} (minor units), which Stripe requires; pay cash on delivery.`, { extensions: { minimum } })
+
 export const codNotCollectable = (reason: string): ProblemError =>
   new ProblemError(409, 'COD_NOT_COLLECTABLE', reason)
 

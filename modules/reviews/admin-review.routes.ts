@@ -55,7 +55,7 @@ export const adminReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 413, 415, 500) }
     }
   }, async (request, reply) => {
-    await deleteReview(request.em, settings, request.params.id)
+    await deleteReview(request.em, settings, request.params.id, 'STAFF')
     return reply.code(204).send(null)
   })
 }

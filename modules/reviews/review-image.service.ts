@@ -1,4 +1,4 @@
-import { LockMode, type EntityManager } from '@mikro-orm/postgresql'
+import type { EntityManager } from '@mikro-orm/postgresql'
 import { claimUpload, deleteStoredFiles, inspectImageUpload, startImageUpload, type StartedUpload } from '../media/upload.service.js'
 import { Upload } from '../media/upload.entity.js'
 import type { ImageContentType } from '../catalog/product-image.entity.js'
@@ -13,7 +13,8 @@ import { reviewImagesFull, reviewNotFound } from './reviews.errors.js'
 /**
  * Photos of a review, by the same mechanism as product galleries (modules/media): a presigned upload, then a
  * confirmation that checks the file. At most `REVIEW_MAX_IMAGES` per review, checked when the upload is asked
- * for and again under the review's row lock when it is confirmed, so concurrent confirmations cannot pass it.
+ * for (counting the uploads still open) and again under the review's row lock when it is confirmed, so
+ * concurrent confirmations cannot pass it.
  */
 
 async function ownReview (em: EntityManager, customerId: string, id: string): Promise<ReviewEntity> {
@@ -37,9 +38,13 @@ function toImage (settings: Pick<ReviewSettings, 'urlOf'>, image: ReviewImageEnt
 }
 
 export async function startReviewImageUpload (em: EntityManager, settings: ReviewSettings, customerId: string, reviewId: string, input: ImageUploadRequest): Promise<StartedUpload> {
-  await ownReview(em, customerId, reviewId)
-  if (await em.count(ReviewImageEntity, { review: reviewId }) >= settings.maxImages) throw reviewImagesFull(settings.maxImages)
-  return await startImageUpload(em, settings.media, { purpose: 'REVIEW_IMAGE', ownerId: reviewId, contentType: input.contentType, bytes: input.bytes, createdBy: customerId })
+  return await em.transactional(async (tx) => {
+    await lockReview(tx, reviewId, { customer: customerId })
+    // Uploads still open count too: a review cannot hand out more upload URLs than it may have images.
+    const open = await tx.count(Upload, { purpose: 'REVIEW_IMAGE', ownerId: reviewId, confirmedAt: null, expiresAt: { $gt: new Date() } })
+    if (await tx.count(ReviewImageEntity, { review: reviewId }) + open >= settings.maxImages) throw reviewImagesFull(settings.maxImages)
+    return await startImageUpload(tx, settings.media, { purpose: 'REVIEW_IMAGE', ownerId: reviewId, contentType: input.contentType, bytes: input.bytes, createdBy: customerId })
+  })
 }
 
 /**
@@ -77,8 +82,7 @@ export async function addReviewImage (em: EntityManager, settings: ReviewSetting
 /** Deletes an image of the author's review, its upload record, and then its file. */
 export async function deleteReviewImage (em: EntityManager, settings: ReviewSettings, customerId: string, reviewId: string, imageId: string): Promise<void> {
   const key = await em.transactional(async (tx) => {
-    const review = await tx.findOne(ReviewEntity, { id: reviewId, customer: customerId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
-    if (review === null) throw reviewNotFound()
+    const review = await lockReview(tx, reviewId, { customer: customerId })
     const image = await tx.findOne(ReviewImageEntity, { id: imageId, review: reviewId })
     if (image === null) throw reviewNotFound()
     tx.remove(image)

@@ -14,6 +14,10 @@ import type { ReviewStatus } from './review.entity.js'
  * | HIDDEN    | edit                          | HIDDEN    | author |
  * | REJECTED  | edit                          | REJECTED  | author |
  * | any       | moderate                      | PUBLISHED, HIDDEN or REJECTED | staff |
+ * | PUBLISHED, PENDING | delete               | —         | author |
+ * | any       | delete                        | —         | staff  |
+ *
+ * An author cannot delete a review staff hid or rejected: writing it again would undo the decision.
  */
 export const MODERATION_STATUSES = ['PUBLISHED', 'HIDDEN', 'REJECTED'] as const satisfies readonly ReviewStatus[]
 export type ModerationStatus = typeof MODERATION_STATUSES[number]
@@ -40,4 +44,9 @@ export function statusAfterEdit (current: ReviewStatus, approvalRequired: boolea
 /** Whether the author may read the moderation's reason: while the review is taken down or refused. */
 export function reasonShownToAuthor (status: ReviewStatus): boolean {
   return status === 'HIDDEN' || status === 'REJECTED'
+}
+
+/** Whether the author may delete a review in this status. */
+export function authorMayDelete (status: ReviewStatus): boolean {
+  return status === 'PUBLISHED' || status === 'PENDING'
 }

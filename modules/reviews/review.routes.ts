@@ -67,10 +67,10 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: 'deleteReview',
       params: IdParamsSchema,
-      response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 413, 415, 500) }
+      response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 500) }
     }
   }, async (request, reply) => {
-    await deleteReview(request.em, settings, request.params.id, { customer: request.account!.id })
+    await deleteReview(request.em, settings, request.params.id, { authorId: request.account!.id })
     return reply.code(204).send(null)
   })
 }

@@ -11,8 +11,8 @@ import type { ReviewSettings } from './reviews.context.js'
 import { selectReview } from './review.repository.js'
 import { reviewViews } from './review-views.js'
 import { lockReviewedProduct, refreshProductRating } from './review-rating.js'
-import { statusAfterEdit, statusOfNewReview } from './review-status.js'
-import { reviewExists, reviewNotFound } from './reviews.errors.js'
+import { authorMayDelete, statusAfterEdit, statusOfNewReview } from './review-status.js'
+import { reviewExists, reviewModerated, reviewNotFound } from './reviews.errors.js'
 
 /** A customer's own reviews: writing, reading, editing and deleting them. */
 
@@ -81,7 +81,10 @@ export async function updateReview (em: EntityManager, settings: ReviewSettings,
     if (input.title !== undefined) review.title = input.title.trim()
     if (input.body !== undefined) review.body = input.body.trim()
     review.verifiedPurchase = await hasReceivedProduct(tx, customerId, review.product.id)
-    review.status = statusAfterEdit(review.status, settings.approvalRequired)
+    const status = statusAfterEdit(review.status, settings.approvalRequired)
+    // Back in the queue: the earlier decision no longer describes what staff will read.
+    if (status === 'PENDING' && review.status !== 'PENDING') Object.assign(review, { moderationReason: null, moderatedBy: null, moderatedAt: null })
+    review.status = status
     await tx.flush()
     await refreshProductRating(tx, review.product.id)
   })
@@ -89,12 +92,13 @@ export async function updateReview (em: EntityManager, settings: ReviewSettings,
 }
 
 /**
- * Deletes a review (the author's own, or any for staff, as `where` says), its images and every upload for it,
- * and then their files.
+ * Deletes a review (the author's own, or any for staff), its images and every upload for it, and then their
+ * files. An author may not delete a review staff took down (see review-status.ts).
  */
-export async function deleteReview (em: EntityManager, settings: Pick<ReviewSettings, 'media'>, id: string, where: FilterQuery<ReviewEntity> = {}): Promise<void> {
+export async function deleteReview (em: EntityManager, settings: Pick<ReviewSettings, 'media'>, id: string, by: { authorId: string } | 'STAFF'): Promise<void> {
   const keys = await em.transactional(async (tx) => {
-    const review = await lockReview(tx, id, where)
+    const review = await lockReview(tx, id, by === 'STAFF' ? {} : { customer: by.authorId })
+    if (by !== 'STAFF' && !authorMayDelete(review.status)) throw reviewModerated()
     const images = await tx.find(ReviewImageEntity, { review: id })
     const uploads = await tx.find(Upload, { purpose: 'REVIEW_IMAGE', ownerId: id })
     await tx.nativeDelete(Upload, { purpose: 'REVIEW_IMAGE', ownerId: id })

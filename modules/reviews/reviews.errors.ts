@@ -6,8 +6,11 @@ export const reviewNotFound = (): ProblemError =>
 export const reviewExists = (reviewId?: string): ProblemError =>
   new ProblemError(409, 'REVIEW_EXISTS', 'You have already reviewed this product; edit that review instead.', reviewId === undefined ? {} : { extensions: { reviewId } })
 
+export const reviewModerated = (): ProblemError =>
+  new ProblemError(409, 'REVIEW_MODERATED', 'Staff took this review down: you may edit it, and they may publish it again, but it cannot be deleted.')
+
 export const reviewImagesFull = (limit: number): ProblemError =>
-  new ProblemError(409, 'REVIEW_IMAGES_FULL', `A review has at most ${limit} images (REVIEW_MAX_IMAGES); delete one first.`, { extensions: { limit } })
+  new ProblemError(409, 'REVIEW_IMAGES_FULL', `A review has at most ${limit} images (REVIEW_MAX_IMAGES), counting uploads not yet confirmed; delete one first.`, { extensions: { limit } })
 
 export const reasonRequired = (status: string): ProblemError =>
   invalidField('/body/reason', `is required to set a review ${status}`)

@@ -147,7 +147,9 @@ t.test('invalid discounts are refused, naming the field', async (t) => {
   }
   const discount = await createDiscount(harness)
   const switched = await api.PATCH('/api/v1/admin/discounts/{id}', { headers: staff, params: { path: { id: discount.id } }, body: { kind: 'FIXED_AMOUNT' } })
-  t.ok((switched.error as { errors?: Array<{ pointer: string }> }).errors?.some((field) => field.pointer === '/body/percentage'), 'a change that leaves a percentage on a fixed amount')
+  t.ok((switched.error as { errors?: Array<{ pointer: string }> }).errors?.some((field) => field.pointer === '/body/amount'), 'a new kind without its value')
+  const mixed = await api.PATCH('/api/v1/admin/discounts/{id}', { headers: staff, params: { path: { id: discount.id } }, body: { kind: 'FIXED_AMOUNT', amount: usd(500), percentage: 10 } })
+  t.ok((mixed.error as { errors?: Array<{ pointer: string }> }).errors?.some((field) => field.pointer === '/body/percentage'), 'a new kind with the old kind\'s value sent')
   const empty = await api.PATCH('/api/v1/admin/discounts/{id}', { headers: staff, params: { path: { id: discount.id } }, body: {} })
   t.equal(empty.response.status, 400, 'a change of nothing')
   const unknown = await api.PATCH('/api/v1/admin/discounts/{id}', { headers: staff, params: { path: { id: UNKNOWN } }, body: { active: false } })
@@ -156,6 +158,10 @@ t.test('invalid discounts are refused, naming the field', async (t) => {
   t.equal(malformed.response.status, 400)
   const unchanged = await api.GET('/api/v1/admin/discounts/{id}', { headers: staff, params: { path: { id: discount.id } } })
   t.match(unchanged.data, { kind: 'PERCENTAGE', percentage: 10 }, 'refused changes changed nothing')
+  const converted = await api.PATCH('/api/v1/admin/discounts/{id}', { headers: staff, params: { path: { id: discount.id } }, body: { kind: 'FIXED_AMOUNT', amount: usd(500) } })
+  t.match(converted.data, { kind: 'FIXED_AMOUNT', amount: usd(500), percentage: null }, 'a new kind with its value: the old value goes')
+  const toFree = await api.PATCH('/api/v1/admin/discounts/{id}', { headers: staff, params: { path: { id: discount.id } }, body: { kind: 'FREE_SHIPPING' } })
+  t.match(toFree.data, { kind: 'FREE_SHIPPING', amount: null, percentage: null })
 })
 
 t.test('only admins run discount codes', async (t) => {

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { usd } from '../helpers/catalog.js'
 import { applyCode, createDiscount } from '../helpers/discounts.js'
 import { moveOrder } from '../helpers/fulfilment.js'
+import { buildPayments } from '../helpers/payments.js'
+import { problem } from '../helpers/problems.js'
 import {
   addToCart, buildShop, checkoutBody, createCustomer, createCustomers, idempotencyKey, secondInstance, sellable, stockOf,
   type Customer, type ShopHarness
@@ -42,7 +44,7 @@ t.test('the order records the code, each item\'s share and the lower total; the 
   t.equal(admin.data?.usedCount, 1)
   const cart = (await api.GET('/api/v1/cart', { headers: customer.headers })).data
   t.equal(cart?.items.length, 0, 'the cart is emptied')
-  t.match(cart?.discount, { code: discount.code, applies: false, reason: 'NOTHING_ELIGIBLE' }, 'and keeps its code for next time')
+  t.equal(cart?.discount, null, 'and its code with them')
 })
 
 t.test('free shipping makes the order\'s shipping 0; a discount larger than the subtotal leaves only shipping', async (t) => {
@@ -122,8 +124,8 @@ t.test('a per-customer limit: the second order is refused until the first is can
   t.equal(first.response.status, 201)
 
   await addToCart(api, customer.headers, lamp.variantId)
-  const cart = (await api.GET('/api/v1/cart', { headers: customer.headers })).data
-  t.match(cart?.discount, { applies: false, reason: 'ALREADY_USED' })
+  const cart = await applyCode(api, customer.headers, discount.code)
+  t.match(cart.discount, { applies: false, reason: 'ALREADY_USED' }, 'the order took the code off the cart; applied again, it says why it does not apply')
   const withDiscount = { ...(await checkoutBody(harness, customer)), expectedTotal: usd(1800 + 499) }
   const second = await api.POST('/api/v1/checkout', { headers: { ...customer.headers, 'idempotency-key': idempotencyKey() }, body: withDiscount })
   t.equal(second.response.status, 409)
@@ -183,4 +185,22 @@ t.test('100 concurrent checkouts on two instances with a code limited to 10 uses
   const loser = customers.find((_, index) => answers[index]?.response.status === 409)!
   const retried = await harness.api.POST('/api/v1/checkout', { headers: { ...loser.headers, 'idempotency-key': idempotencyKey() }, body })
   t.equal(retried.response.status, 201, 'which another customer then takes')
+})
+
+t.test('a card order below Stripe\'s minimum charge (a free one, say) is refused before anything is written', async (t) => {
+  const harness = await buildPayments(t)
+  const { api } = harness
+  const customer = await createCustomer(harness)
+  const chair = await sellable(harness, 10_000, 5)
+  const everything = await createDiscount(harness, { percentage: 100 })
+  await addToCart(api, customer.headers, chair.variantId)
+  await applyCode(api, customer.headers, everything.code)
+  const body = await checkoutBody(harness, customer)
+  t.same(body.expectedTotal, usd(0), 'free items, and shipping free from 100.00')
+  const refused = await api.POST('/api/v1/checkout', { headers: { ...customer.headers, 'idempotency-key': idempotencyKey() }, body: { ...body, paymentMethod: 'CARD' } })
+  t.same(refused.error, { ...problem(409, 'CARD_AMOUNT_TOO_SMALL', 'Card payments in USD are for at least 50 (minor units), which Stripe requires; pay cash on delivery.', '/api/v1/checkout'), minimum: 50 })
+  t.same(await counts(harness.app, everything.id), { orders: 0, redemptions: 0, open: 0, used: 0 })
+  t.equal(harness.stripe.intents.size, 0, 'Stripe was never asked')
+  const cash = await api.POST('/api/v1/checkout', { headers: { ...customer.headers, 'idempotency-key': idempotencyKey() }, body })
+  t.match(cash.data, { total: usd(0), paymentMethod: 'COD', discountTotal: usd(10_000) }, 'cash on delivery takes it')
 })

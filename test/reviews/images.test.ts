@@ -3,6 +3,7 @@ import { createProduct } from '../helpers/catalog.js'
 import { settled } from '../helpers/concurrency.js'
 import { ISO_INSTANT, PROBLEM_JSON, UUID_V7, notFound, problem, validationProblem } from '../helpers/problems.js'
 import { createCustomers } from '../helpers/shop.js'
+import { startImageUpload } from '../../modules/media/upload.service.js'
 import { HTML_PAGE, download, fileUrlOf, jpegImage, pngImage, putBytes } from '../helpers/uploads.js'
 import {
   addReviewImage, buildReviews, confirmReviewImage, moderate, presignReviewImage, sendReviewImage, storedRating, writeReview, type ReviewsHarness
@@ -58,18 +59,26 @@ t.test('at most REVIEW_MAX_IMAGES: refused when asking, and again when confirmin
   const product = await createProduct(harness)
   const [author] = await createCustomers(harness, 1)
   const review = await writeReview(harness, author!.headers, product.id)
-  const pending = await settled([1, 2, 3].map(async (size) => await sendReviewImage(harness, author!.headers, review.id, pngImage(size, size))))
-  const confirmed = await settled(pending.map(async (upload) => await confirmReviewImage(harness, author!.headers, review.id, upload.uploadId)))
+  const asks = await settled([1, 2, 3].map(async () => await app.inject({ method: 'POST', url: `/api/v1/reviews/${review.id}/images/uploads`, headers: author!.headers, payload: { contentType: 'image/png', bytes: 100 } })))
+  t.same(asks.map((answer) => answer.statusCode).sort(), [201, 201, 409], 'of three uploads asked for at once, two are handed out: open uploads count')
+  await app.inject({ method: 'DELETE', url: `/api/v1/reviews/${review.id}`, headers: author!.headers })
+
+  // Two images and one more upload than that, as a lowered REVIEW_MAX_IMAGES would leave: confirming must still hold the limit.
+  const second = await writeReview(harness, author!.headers, product.id)
+  const pending = await settled([1, 2].map(async (size) => await sendReviewImage(harness, author!.headers, second.id, pngImage(size, size))))
+  const extra = await startImageUpload(app.orm.em.fork(), { storage: app.storage, maxBytes: 4096, urlTtlSeconds: 900 }, { purpose: 'REVIEW_IMAGE', ownerId: second.id, contentType: 'image/png', bytes: pngImage(3, 3).length, createdBy: author!.id })
+  t.equal((await putBytes(extra.url, pngImage(3, 3), extra.headers, origin)).status < 300, true)
+  const confirmed = await settled([...pending, extra].map(async (upload) => await confirmReviewImage(harness, author!.headers, second.id, upload.uploadId)))
   t.same(confirmed.map((answer) => answer.response.status).sort(), [201, 201, 409], 'of three confirmed at once, two fit')
   const refused = confirmed.find((answer) => answer.response.status === 409)!
   t.equal(refused.response.headers.get('content-type'), PROBLEM_JSON)
-  t.same(refused.error, { ...problem(409, 'REVIEW_IMAGES_FULL', 'A review has at most 2 images (REVIEW_MAX_IMAGES); delete one first.', `/api/v1/reviews/${review.id}/images`), limit: 2 })
-  t.equal((await api.GET('/api/v1/reviews/{id}', { params: { path: { id: review.id } } })).data?.images.length, 2)
+  t.same(refused.error, { ...problem(409, 'REVIEW_IMAGES_FULL', 'A review has at most 2 images (REVIEW_MAX_IMAGES), counting uploads not yet confirmed; delete one first.', `/api/v1/reviews/${second.id}/images`), limit: 2 })
+  t.equal((await api.GET('/api/v1/reviews/{id}', { params: { path: { id: second.id } } })).data?.images.length, 2)
 
-  const url = `/api/v1/reviews/${review.id}/images/uploads`
+  const url = `/api/v1/reviews/${second.id}/images/uploads`
   const asked = await app.inject({ method: 'POST', url, headers: author!.headers, payload: { contentType: 'image/png', bytes: 100 } })
   t.equal(asked.statusCode, 409)
-  t.same(asked.json(), { ...problem(409, 'REVIEW_IMAGES_FULL', 'A review has at most 2 images (REVIEW_MAX_IMAGES); delete one first.', url), limit: 2 })
+  t.same(asked.json(), { ...problem(409, 'REVIEW_IMAGES_FULL', 'A review has at most 2 images (REVIEW_MAX_IMAGES), counting uploads not yet confirmed; delete one first.', url), limit: 2 })
 })
 
 t.test('wrong files are refused: by declared type and size, and by what the bytes are', async (t) => {

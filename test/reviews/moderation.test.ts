@@ -192,12 +192,15 @@ t.test('with REVIEWS_REQUIRE_APPROVAL, reviews wait for staff, and edits send th
 
   const approved = await moderate(shop, review.id, 'PUBLISHED')
   t.equal(approved.status, 'PUBLISHED')
+  t.ok(approved.moderatedAt !== null, 'the decision is recorded')
   t.same(await storedRating(shop, product.id), { average: 2, count: 1 })
   t.same((await everyReviewPage(shop, product.id))[0]!.items.map((item) => item.id), [review.id])
 
   const edited = await shop.api.PATCH('/api/v1/reviews/{id}', { headers: author!.headers, params: { path: { id: review.id } }, body: { rating: 5 } })
   t.match(edited.data, { status: 'PENDING', rating: 5 }, 'an edited review waits for approval again')
   t.same(await storedRating(shop, product.id), { average: 0, count: 0 })
+  const queued = await shop.api.GET('/api/v1/admin/reviews/{id}', { headers: shop.staff, params: { path: { id: review.id } } })
+  t.match(queued.data, { status: 'PENDING', moderatedAt: null, moderatedBy: null, moderationReason: null }, 'back in the queue, without the earlier decision')
   const again = await shop.api.PATCH('/api/v1/reviews/{id}', { headers: author!.headers, params: { path: { id: review.id } }, body: { title: 'Still pending' } })
   t.equal(again.data?.status, 'PENDING')
   await moderate(shop, review.id, 'PUBLISHED')
@@ -206,4 +209,24 @@ t.test('with REVIEWS_REQUIRE_APPROVAL, reviews wait for staff, and edits send th
   await moderate(shop, review.id, 'HIDDEN', 'Spoilers.')
   const hiddenEdit = await shop.api.PATCH('/api/v1/reviews/{id}', { headers: author!.headers, params: { path: { id: review.id } }, body: { body: 'No spoilers now.' } })
   t.match(hiddenEdit.data, { status: 'HIDDEN', moderationReason: 'Spoilers.' }, 'a hidden review stays hidden until staff publish it')
+})
+
+t.test('a review staff took down cannot be deleted and written again by its author', async (t) => {
+  const [author] = await createCustomers(harness, 1)
+  const product = await createProduct(harness)
+  for (const status of ['HIDDEN', 'REJECTED'] as const) {
+    const review = await writeReview(harness, author!.headers, product.id, { rating: 5 })
+    await moderate(harness, review.id, status, 'Posted by a competitor')
+    const url = `/api/v1/reviews/${review.id}`
+    const refused = await app.inject({ method: 'DELETE', url, headers: author!.headers })
+    t.equal(refused.statusCode, 409, `the author deletes a ${status} review`)
+    t.same(refused.json(), problem(409, 'REVIEW_MODERATED', 'Staff took this review down: you may edit it, and they may publish it again, but it cannot be deleted.', url))
+    const again = await app.inject({ method: 'POST', url: `/api/v1/products/${product.id}/reviews`, headers: author!.headers, payload: { rating: 5, title: 'Again', body: 'Best ever.' } })
+    t.equal(again.statusCode, 409, 'nor written again')
+    t.equal(again.json().code, 'REVIEW_EXISTS')
+    t.same(await storedRating(harness, product.id), { average: 0, count: 0 }, 'the rating still leaves it out')
+    t.equal((await app.inject({ method: 'DELETE', url: adminUrl(review.id), headers: moderator.headers })).statusCode, 204, 'staff may delete it')
+  }
+  const published = await writeReview(harness, author!.headers, product.id)
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/v1/reviews/${published.id}`, headers: author!.headers })).statusCode, 204, 'a published review is the author\'s to delete')
 })
