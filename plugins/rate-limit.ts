@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
+import ipaddr from 'ipaddr.js'
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { ProblemError } from './problem.js'
 
@@ -17,6 +18,17 @@ declare module 'fastify' {
 }
 
 type LimitCheck = ReturnType<FastifyInstance['createRateLimit']>
+
+/**
+ * Whom a per-IP limit counts: an IPv4 address (also when written IPv4-mapped), or an IPv6 address's /64,
+ * the block one subscriber is given, so that walking through its addresses buys no more attempts.
+ */
+export function clientKey (ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip
+  const address = ipaddr.process(ip)
+  if (address.kind() === 'ipv4') return address.toString()
+  return `${(address as ipaddr.IPv6).toNormalizedString().split(':').slice(0, 4).join(':')}::/64`
+}
 
 /** Runs every counter (so none can be probed while another is exhausted) and answers 429 with Retry-After when any is exceeded. */
 function limiter (checks: (request: FastifyRequest) => LimitCheck[]): preHandlerAsyncHookHandler {
@@ -45,15 +57,15 @@ export default fp(async (app) => {
 
   app.decorate('authRateLimit', (operation: string, accountKey?: (request: FastifyRequest) => string | undefined) => {
     const timeWindow = AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000
-    const perIp = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_IP, timeWindow, keyGenerator: (request) => `${operation}:ip:${request.ip}` })
+    const perIp = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_IP, timeWindow, keyGenerator: (request) => `${operation}:ip:${clientKey(request.ip)}` })
     // Per account and address: guesses at one account from one place are held back, while its owner, elsewhere,
     // can still get in. Spraying many accounts from one place meets the per-IP limit.
-    const perAccount = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_ACCOUNT, timeWindow, keyGenerator: (request) => `${operation}:account:${accountKey?.(request) ?? ''}:ip:${request.ip}` })
+    const perAccount = app.createRateLimit({ max: AUTH_RATE_LIMIT_PER_ACCOUNT, timeWindow, keyGenerator: (request) => `${operation}:account:${accountKey?.(request) ?? ''}:ip:${clientKey(request.ip)}` })
     return [limiter((request) => accountKey?.(request) === undefined ? [perIp] : [perIp, perAccount])]
   })
 
   app.decorate('ipRateLimit', (operation: string, { max, windowSeconds }: { max: number, windowSeconds: number }) => {
-    const perIp = app.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: (request) => `${operation}:ip:${request.ip}` })
+    const perIp = app.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: (request) => `${operation}:ip:${clientKey(request.ip)}` })
     return [limiter(() => [perIp])]
   })
 }, { name: 'rate-limit', dependencies: ['config'] })

@@ -193,3 +193,11 @@ t.test('each client IP may try DISCOUNT_CODE_ATTEMPTS_PER_IP_PER_HOUR codes an h
   t.equal((limited.error as { code?: string }).code, 'RATE_LIMITED')
   t.ok(Number(limited.response.headers.get('retry-after')) > 0, 'with Retry-After')
 })
+
+t.test('an IPv6 client walking through its /64 shares one budget', async (t) => {
+  const harness = await buildShop(t, { DISCOUNT_CODE_ATTEMPTS_PER_IP_PER_HOUR: '2' })
+  const customer = await createCustomer(harness)
+  const attempt = async (remoteAddress: string, index: number) => (await harness.app.inject({ method: 'POST', url: '/api/v1/cart/discount', headers: customer.headers, remoteAddress, payload: { code: `GUESS-${index}` } })).statusCode
+  t.same([await attempt('2001:db8:7:1::1', 1), await attempt('2001:db8:7:1::2', 2), await attempt('2001:db8:7:1:ffff::9', 3)], [404, 404, 429], 'three addresses of one /64: the third guess is refused')
+  t.equal(await attempt('2001:db8:7:2::1', 4), 404, 'another /64 has its own budget')
+})
