@@ -66,7 +66,7 @@ try {
   }
   if (suites.includes('checkout')) {
     const checkout = await benchmarkCheckout(base, databaseUrl)
-    console.table({ 'checkout, different products': checkout.uncontended, 'checkout, one hot product': checkout.contended })
+    console.table({ 'checkout, different products': checkout.uncontended, 'checkout, one hot product': checkout.contended, 'checkout, one shared code': checkout.discounted })
     console.table({ 'listing, first page (same run)': checkout.listing })
     const verdicts = checkoutVerdicts(checkout)
     for (const verdict of verdicts) console.log(verdict)

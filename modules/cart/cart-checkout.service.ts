@@ -34,7 +34,7 @@ export async function lockCartForCheckout (tx: EntityManager, customerId: string
 }
 
 /** After checkout (under `lockCartForCheckout`'s lock): the cart is empty, its lines' ids gone with them, and its code too. */
-export async function emptyCart (tx: EntityManager, cartId: string): Promise<void> {
-  await tx.nativeDelete(CartLineEntity, { cart: cartId })
-  await setCartDiscount(tx, cartId, null)
+export async function emptyCart (tx: EntityManager, cart: CartRow): Promise<void> {
+  await tx.nativeDelete(CartLineEntity, { cart: cart.id })
+  if (cart.discount_id !== null) await setCartDiscount(tx, cart.id, null)
 }

@@ -152,7 +152,7 @@ export async function checkout (em: EntityManager, settings: CheckoutSettings, a
     conflicts += taken.conflicts
     // After the stock, as a cancellation gives them back: the code's row is the last one locked.
     if (discount !== null) await takeDiscountUse(tx, discount, account.id, created.id, cartWith)
-    await emptyCart(tx, cart.id)
+    await emptyCart(tx, cart)
     return view
   })
   const [payment] = placed.payments
