@@ -65,11 +65,12 @@ async function shippingAddressOf (em: EntityManager, account: Account, input: Ch
 
 /**
  * Turns the customer's cart into an order, in one transaction: the cart is locked and priced from the
- * catalog; the shipping method must serve the address's country; the total must be the one the customer
- * was shown; the order is written with snapshots of names, SKUs, prices and the address; then every
- * line's stock is taken under the variants' row locks, guarded by their versions, and the cart emptied.
- * A lost race (a deadlock, a price or product that changed under the lock) runs the whole transaction
- * again from the database's current state, a bounded number of times. Every refusal writes nothing.
+ * catalog, with its discount code if it has one; the shipping method must serve the address's country; the
+ * total must be the one the customer was shown; the order is written with snapshots of names, SKUs, prices,
+ * each line's share of the discount and the address; then every line's stock is taken under the variants'
+ * row locks, guarded by their versions, then the code's use, and the cart emptied. A lost race (a deadlock,
+ * a price, product or code that changed under the lock) runs the whole transaction again from the
+ * database's current state, a bounded number of times. Every refusal writes nothing.
  */
 export async function checkout (em: EntityManager, settings: CheckoutSettings, account: Account, input: CheckoutRequest): Promise<CheckoutResult> {
   if ((input.addressId === undefined) === (input.address === undefined)) throw invalidField('/body', 'must have exactly one of addressId and address')
